@@ -1,0 +1,108 @@
+"""The ``indaba`` command: serve, db upgrade, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from indaba import __version__
+from indaba.config import ConfigError, Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        config_file=args.config,
+        overrides={
+            "host": getattr(args, "host", None),
+            "port": getattr(args, "port", None),
+            "database_url": args.database,
+        },
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from indaba.logs import configure_logging
+    from indaba.server import create_app
+
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+    print(f"Indaba {__version__} is running: open {settings.base_url()}/", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from indaba.store.migrate import upgrade_sync
+
+    settings = _settings(args)
+    upgrade_sync(settings.database_url, args.revision)
+    print(f"database is at revision {args.revision}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from indaba.demo import seed_demo
+    from indaba.store.migrate import upgrade_sync
+
+    settings = _settings(args)
+    upgrade_sync(settings.database_url)
+    links = asyncio.run(seed_demo(settings.database_url, datetime.now(UTC)))
+    base = settings.base_url()
+    print("Demo dialogue ready.")
+    print(f"  join as a participant: {base}{links.participant_invite}")
+    print(f"  join as a facilitator: {base}{links.facilitator_invite}")
+    print(f"  or create your own dialogue: {base}/")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="indaba", description="Indaba dialogue platform")
+    parser.add_argument("--version", action="version", version=f"indaba {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, help="TOML configuration file")
+    common.add_argument("--database", metavar="URL", help="database URL (sqlite or postgresql)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", parents=[common], help="run the server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.set_defaults(func=cmd_serve)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", parents=[common], help="apply migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    demo = commands.add_parser("demo", parents=[common], help="seed the demo dialogue")
+    demo.add_argument("--host", help=argparse.SUPPRESS)
+    demo.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        print(f"indaba: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dialogues, sessions, invites and members: the domain rules behind the API."""
