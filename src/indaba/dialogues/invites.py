@@ -80,7 +80,7 @@ async def revoke_invite(conn: AsyncConnection, actor: Member, invite_id: str) ->
     return invite_dict({**row, "revoked": True})
 
 
-async def _valid_invite(conn: AsyncConnection, token: str, now: datetime) -> dict[str, Any]:
+async def _invite_row(conn: AsyncConnection, token: str) -> dict[str, Any]:
     row = (
         (await conn.execute(select(invites).where(invites.c.token_hash == token_hash(token))))
         .mappings()
@@ -88,6 +88,11 @@ async def _valid_invite(conn: AsyncConnection, token: str, now: datetime) -> dic
     )
     if row is None:
         raise NotFound("invite_not_found", "This invite link is not valid.")
+    return dict(row)
+
+
+async def _valid_invite(conn: AsyncConnection, token: str, now: datetime) -> dict[str, Any]:
+    row = await _invite_row(conn, token)
     if row["revoked"]:
         raise Gone("invite_revoked", "This invite link has been revoked.")
     if row["expires_at"] is not None and now >= row["expires_at"]:
@@ -97,7 +102,7 @@ async def _valid_invite(conn: AsyncConnection, token: str, now: datetime) -> dic
     dialogue = await dialogue_row(conn, row["dialogue_id"])
     if dialogue_status(dialogue, now) == "closed":
         raise Forbidden("dialogue_closed", "This dialogue is closed.")
-    return dict(row)
+    return row
 
 
 async def preview_invite(conn: AsyncConnection, token: str, now: datetime) -> dict[str, Any]:
@@ -120,12 +125,16 @@ async def accept_invite(
     current: Member | None,
     now: datetime,
 ) -> tuple[dict[str, Any], bool]:
-    """Join through an invite; returns (response body, created). Resumes a known browser."""
-    invite = await _valid_invite(conn, token, now)
-    dialogue = await dialogue_row(conn, invite["dialogue_id"])
+    """Join through an invite; returns (response body, created).
+
+    A browser that already holds a credential for the invite's dialogue is resumed as the
+    same member, whatever the invite's remaining uses: it consumes nothing.
+    """
+    invite = await _invite_row(conn, token)
     if current is not None and current.dialogue_id == invite["dialogue_id"]:
         member, credential, created = current, None, False
     else:
+        invite = await _valid_invite(conn, token, now)
         consumed = await conn.execute(
             update(invites)
             .where(
@@ -163,6 +172,7 @@ async def accept_invite(
     if invite["session_id"] is not None:
         await join_session(conn, member, invite["session_id"], now)
     row = (await conn.execute(select(members).where(members.c.id == member.id))).mappings().one()
+    dialogue = await dialogue_row(conn, invite["dialogue_id"])
     body = {
         "token": credential,
         "member": member_dict(row),

@@ -63,7 +63,11 @@ def _mount_web_client(app: FastAPI, web_root: Path) -> None:
     if (web_root / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=web_root / "assets"), name="assets")
 
-    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @app.api_route(
+        "/api/{path:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
     async def unknown_api(path: str) -> JSONResponse:
         return JSONResponse(error_body("not_found", "No such API endpoint."), status_code=404)
 

@@ -1,0 +1,72 @@
+"""Configuration: defaults < TOML file < environment < command line, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indaba.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
+
+
+def test_defaults() -> None:
+    settings = load_settings(environ={})
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 8000
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.base_url() == "http://127.0.0.1:8000"
+
+
+def test_precedence(tmp_path: Path) -> None:
+    config = tmp_path / "indaba.toml"
+    config.write_text('[indaba]\nport = 9000\nhost = "0.0.0.0"\ninstance_name = "UN75"\n')
+    settings = load_settings(
+        config_file=config, environ={"INDABA_PORT": "9100"}, overrides={"host": "127.0.0.2"}
+    )
+    assert (settings.port, settings.host, settings.instance_name) == (9100, "127.0.0.2", "UN75")
+
+
+def test_config_file_from_environment(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('log_level = "debug"\n')
+    assert load_settings(environ={"INDABA_CONFIG": str(config)}).log_level == "debug"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"INDABA_PORT": "99999"},
+            "port: Input should be less than or equal to 65535 (from INDABA_PORT)",
+        ),
+        ({"INDABA_PORT": "http"}, "port: Input should be a valid integer"),
+        ({"INDABA_DATABASE_URL": "mysql://x"}, "database_url: must start with sqlite+aiosqlite://"),
+        ({"INDABA_LOG_LEVEL": "loud"}, "log_level: must be one of debug, error, info, warning"),
+        ({"INDABA_PUBLIC_URL": "ftp://x"}, "public_url: must start with http:// or https://"),
+        ({"INDABA_MAX_BODY_BYTES": "1"}, "max_body_bytes: Input should be greater than or equal"),
+    ],
+)
+def test_bad_environment_values(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ=environ)
+    assert message in str(raised.value)
+
+
+def test_unknown_and_broken_files(tmp_path: Path) -> None:
+    unknown = tmp_path / "u.toml"
+    unknown.write_text("colour = 'blue'\n")
+    with pytest.raises(ConfigError, match=r"colour: unknown setting \(known: host, port"):
+        load_settings(config_file=unknown, environ={})
+    broken = tmp_path / "b.toml"
+    broken.write_text("port = = 3\n")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_settings(config_file=broken, environ={})
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(config_file=tmp_path / "missing.toml", environ={})
+
+
+def test_creation_key_is_never_printed() -> None:
+    settings = load_settings(environ={"INDABA_CREATION_KEY": "hunter2"})
+    assert settings.creation_key is not None
+    assert "hunter2" not in repr(settings)
+    assert settings.creation_key.get_secret_value() == "hunter2"
