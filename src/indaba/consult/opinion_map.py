@@ -1,0 +1,124 @@
+"""``OpinionMap``: the Pol.is opinion map as a scikit-learn-style estimator.
+
+``fit(votes)`` recomputes from scratch; ``partial_fit(votes)`` takes the updated vote
+matrix (all votes so far) and warm-starts from the previous fit, as Pol.is's math
+worker does on every update.  The math lives in :mod:`indaba.consult.pipeline`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from indaba.consult.clusters import KSmoother
+from indaba.consult.consensus import ConsensusStatement
+from indaba.consult.matrix import VoteMatrix
+from indaba.consult.pipeline import OpinionMapState, Params, compute
+from indaba.consult.repness import RepStatement
+
+_POSITIVE = ("n_components", "min_votes", "base_k", "base_iters", "group_iters", "k_buffer",
+             "pca_max_iter", "pick_max")
+
+
+class OpinionMap:
+    """Opinion groups, representative and consensus statements from votes.
+
+    Learned attributes: ``participant_ids_``, ``statement_ids_``, ``mean_``,
+    ``components_``, ``explained_variance_``, ``projection_`` (participants × 2),
+    ``statement_projection_``, ``included_``, ``base_centers_``, ``base_labels_``,
+    ``labels_`` (group per participant, -1 outside the clustering), ``n_groups_``,
+    ``silhouettes_``, ``repness_``, ``consensus_``, ``group_aware_consensus_``,
+    ``n_iter_``, ``state_`` (everything, for a warm start).
+    """
+
+    def __init__(
+        self,
+        *,
+        n_components: int = 2,
+        min_votes: int = 7,
+        greedy_n: int = 15,
+        base_k: int = 100,
+        max_k: int = 5,
+        base_iters: int = 100,
+        group_iters: int = 100,
+        k_buffer: int = 4,
+        pca_tol: float = 1e-9,
+        pca_max_iter: int = 500,
+        pick_max: int = 5,
+        n_init: int = 0,
+        random_state: int = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.min_votes = min_votes
+        self.greedy_n = greedy_n
+        self.base_k = base_k
+        self.max_k = max_k
+        self.base_iters = base_iters
+        self.group_iters = group_iters
+        self.k_buffer = k_buffer
+        self.pca_tol = pca_tol
+        self.pca_max_iter = pca_max_iter
+        self.pick_max = pick_max
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in Params.__dataclass_fields__
+                if hasattr(self, name)}
+
+    def _params(self) -> Params:
+        for name in _POSITIVE:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        for name in ("greedy_n", "n_init", "random_state"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {value!r}.")
+        if not isinstance(self.max_k, int) or self.max_k < 2:
+            raise ValueError(f"max_k must be an integer of at least 2, got {self.max_k!r}.")
+        if not isinstance(self.pca_tol, float) or not 0 < self.pca_tol < 1:
+            raise ValueError(f"pca_tol must be a float between 0 and 1, got {self.pca_tol!r}.")
+        return Params(**self.get_params())
+
+    def fit(self, votes: VoteMatrix, keep_participants: NDArray[np.int64] | None = None
+            ) -> OpinionMap:
+        """Recompute from scratch; ``keep_participants`` (ids) join the clustering regardless."""
+        return self._set(compute(self._checked(votes), self._params(), None, keep_participants))
+
+    def partial_fit(self, votes: VoteMatrix, keep_participants: NDArray[np.int64] | None = None
+                    ) -> OpinionMap:
+        """Update with the current votes, warm-started from the previous fit."""
+        previous = getattr(self, "state_", None)
+        return self._set(compute(self._checked(votes), self._params(), previous,
+                                 keep_participants))
+
+    @staticmethod
+    def _checked(votes: VoteMatrix) -> VoteMatrix:
+        if not isinstance(votes, VoteMatrix):
+            raise TypeError(f"votes must be a VoteMatrix, got {type(votes).__name__}.")
+        return votes
+
+    def _set(self, state: OpinionMapState) -> OpinionMap:
+        self.state_ = state
+        self.participant_ids_ = state.participant_ids
+        self.statement_ids_ = state.statement_ids
+        self.mean_ = state.mean
+        self.components_ = state.components
+        self.explained_variance_ = state.explained_variance
+        self.projection_ = state.projection
+        self.statement_projection_ = state.statement_projection
+        self.included_ = state.included
+        self.base_centers_ = state.base_centers
+        self.base_labels_ = state.base_labels
+        self.labels_ = state.labels
+        self.n_groups_ = state.n_groups
+        self.silhouettes_ = state.silhouettes
+        self.k_smoother_: KSmoother = state.k_smoother
+        self.repness_: list[list[RepStatement]] = state.repness
+        self.consensus_: dict[str, list[ConsensusStatement]] = state.consensus
+        self.group_aware_consensus_ = state.group_aware_consensus
+        self.n_iter_ = state.n_iter
+        return self

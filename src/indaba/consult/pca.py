@@ -1,0 +1,130 @@
+"""PCA of the vote matrix with Pol.is's sparsity-aware projection.
+
+Pol.is (``math/pca.clj``) fills each unseen cell with its column mean, centres the
+columns and finds two principal components by power iteration with deflation.
+Mean imputation followed by centring leaves every unseen cell at exactly zero, so
+the centred matrix has the sparsity pattern of the votes::
+
+    Xc[i, j] = vote[i, j] - mean_j   if i voted on j,   else 0
+
+and ``Xc.T @ Xc`` is never formed: block power (subspace) iteration multiplies by
+``Xc`` and ``Xc.T`` only, O(n_votes) per step, and can start from the previous
+fit's components (warm start).  Moderated-out columns are zero in Pol.is, so they
+carry no variance and are left out of ``Xc``.
+
+A participant is projected from their own votes only, then pushed out from the
+centre by ``sqrt(n_columns / n_votes)`` (``sparsity-aware-project-ptpt``), so that
+someone with few votes is not pulled towards the origin.  As in Pol.is, a
+moderated-out column counts as voted for everybody (its cells are zeros, not nil).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from indaba.consult.matrix import VoteMatrix
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class CentredVotes:
+    """Centred sparse votes on the columns that carry variance."""
+
+    matrix: sp.csr_matrix  # participants × all columns; moderated-out columns empty
+    mean: FloatArray  # per column; 0 for moderated-out and unvoted columns
+    n_votes: NDArray[np.int64]  # per participant, as Pol.is counts them
+    n_columns: int
+
+
+def centre_votes(votes: VoteMatrix, columns: NDArray[np.bool_]) -> CentredVotes:
+    """Column means over observed votes and the centred sparse matrix.
+
+    ``columns`` marks the matrix columns Pol.is would have (statements with votes).
+    """
+    active = columns & ~votes.moderated_out
+    keep = active[votes.indices]
+    values = votes.votes.astype(np.float64)
+    sums = np.bincount(votes.indices, weights=values, minlength=votes.shape[1])
+    counts = np.bincount(votes.indices, minlength=votes.shape[1])
+    mean = np.where(active & (counts > 0), sums / np.maximum(counts, 1), 0.0)
+    rows = votes.row_of()
+    data = values - mean[votes.indices]
+    matrix = sp.csr_matrix((data[keep], (rows[keep], votes.indices[keep])), shape=votes.shape)
+    n_active = np.bincount(rows[keep], minlength=votes.shape[0])
+    n_modout = int(np.count_nonzero(columns & votes.moderated_out))
+    return CentredVotes(matrix, np.asarray(mean, dtype=np.float64), n_active + n_modout,
+                        int(np.count_nonzero(columns)))
+
+
+def flip_signs(components: FloatArray) -> FloatArray:
+    """Deterministic signs: each component's largest-magnitude loading is positive."""
+    idx = np.argmax(np.abs(components), axis=1)
+    signs = np.sign(components[np.arange(len(components)), idx])
+    signs[signs == 0] = 1.0
+    return np.asarray(components * signs[:, None], dtype=np.float64)
+
+
+def principal_components(
+    xc: sp.csr_matrix,
+    n_components: int,
+    *,
+    start: FloatArray | None = None,
+    random_state: int = 0,
+    tol: float = 1e-9,
+    max_iter: int = 500,
+    oversample: int = 6,
+) -> tuple[FloatArray, FloatArray, int]:
+    """Top eigenvectors of ``xc.T @ xc`` by subspace iteration.
+
+    Returns ``(components, eigenvalues, n_iter)``; components are rows.  ``start``
+    (rows) warm-starts the iteration, e.g. with the previous fit's components.
+    """
+    n_cols = xc.shape[1]
+    k = min(n_components, n_cols)
+    r = min(n_cols, k + oversample)
+    rng = np.random.default_rng(random_state)
+    q = rng.standard_normal((n_cols, r))
+    if start is not None and len(start):
+        s = np.asarray(start, dtype=np.float64)[:r].T
+        q[: s.shape[0], : s.shape[1]] = s
+    q, _ = np.linalg.qr(q)
+    xct = xc.T.tocsr()
+    previous: FloatArray | None = None
+    vecs = q[:, :k]
+    vals = np.zeros(k)
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007
+        z = xct @ (xc @ q)
+        t = q.T @ z
+        w, u = np.linalg.eigh((t + t.T) / 2)
+        order = np.argsort(w)[::-1]
+        vecs = q @ u[:, order[:k]]
+        vals = w[order[:k]]
+        if previous is not None:
+            cos = np.abs(np.sum(vecs * previous, axis=0))
+            if np.all(1.0 - cos <= tol):
+                break
+        previous = vecs
+        q, _ = np.linalg.qr(z)
+    comps = np.zeros((n_components, n_cols))
+    comps[:k] = flip_signs(vecs.T)
+    values = np.zeros(n_components)
+    values[:k] = np.maximum(vals, 0.0)
+    return comps, values, n_iter
+
+
+def sparsity_aware_projection(centred: CentredVotes, components: FloatArray) -> FloatArray:
+    """Project each participant from their votes and scale by sqrt(n_columns / n_votes)."""
+    raw = np.asarray(centred.matrix @ components.T)
+    scale = np.sqrt(centred.n_columns / np.maximum(centred.n_votes, 1))
+    return np.asarray(raw * scale[:, None])
+
+
+def statement_projection(mean: FloatArray, components: FloatArray, n_columns: int) -> FloatArray:
+    """Where a participant who agreed with only statement j would sit (``pca-project-cmnts``)."""
+    return np.asarray(((1.0 - mean)[:, None] * components.T) * np.sqrt(n_columns))
