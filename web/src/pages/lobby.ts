@@ -1,0 +1,159 @@
+// `/d/<dialogue_id>`: the dialogue, who you are in it, and its sessions with
+// capacity, schedule and a Join/Leave button. Refreshes every 5 s and on focus.
+import { dialogueSummary, isCredentialRejected, languageList, loading, noAccess, roleName } from '../components/common';
+import { clearError, errorRegion, quoteAttr, showError } from '../components/forms';
+import type { Context } from '../context';
+import { h, replaceChildren } from '../dom';
+import { dashboardPath } from '../router';
+import { formatRange } from '../time';
+import type { Me, Session } from '../types';
+
+export const REFRESH_MS = 5000;
+
+function sessionItem(context: Context, session: Session, act: (session: Session) => void): HTMLLIElement {
+  const full = session.participant_count >= session.capacity;
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: session.joined ? 'secondary' : 'primary',
+      'data-session-id': session.id,
+      'data-action': session.joined ? 'leave' : full ? 'full' : 'join',
+      disabled: !session.joined && full,
+      'aria-describedby': `session-topic-${session.id}`,
+    },
+    session.joined ? context.t('lobby.leave') : full ? context.t('lobby.full') : context.t('lobby.join'),
+  );
+  button.addEventListener('click', () => act(session));
+  const facts: [string, string][] = [
+    [context.t('lobby.languages'), languageList(context, session.languages)],
+    [
+      context.t('lobby.capacity'),
+      context.t('lobby.capacity_value', { count: session.participant_count, capacity: session.capacity }),
+    ],
+    [context.t('lobby.when'), formatRange(session.starts_at, session.ends_at, context.i18n.lang)],
+    [
+      context.t('lobby.facilitator'),
+      session.facilitator ? session.facilitator.display_name : context.t('lobby.no_facilitator'),
+    ],
+  ];
+  return h(
+    'li',
+    { class: session.joined ? 'card session joined' : 'card session', 'data-session-id': session.id },
+    h('h3', { id: `session-topic-${session.id}` }, session.topic),
+    session.joined ? h('p', { class: 'badge' }, context.t('lobby.joined')) : null,
+    h('dl', { class: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', null, term), h('dd', null, value)])),
+    button,
+  );
+}
+
+export async function lobbyPage(root: HTMLElement, context: Context, dialogueId: string): Promise<void> {
+  const token = context.credentials.get(dialogueId);
+  if (!token) {
+    noAccess(context, root);
+    return;
+  }
+  root.append(loading(context));
+  let me: Me;
+  let sessions: Session[];
+  try {
+    [me, sessions] = await Promise.all([context.api.me(token), context.api.sessions(dialogueId, token)]);
+  } catch (error) {
+    if (!context.isActive()) return;
+    replaceChildren(root);
+    if (isCredentialRejected(error)) {
+      noAccess(context, root);
+    } else {
+      const errors = errorRegion();
+      root.append(h('h1', { tabindex: -1 }, context.t('lobby.title')), errors);
+      showError(context, errors, error);
+    }
+    return;
+  }
+  if (!context.isActive()) return;
+  context.suggestLanguage(me.member.language);
+  if (!context.isActive()) return;
+  const { member, dialogue } = me;
+  context.setTitle(dialogue.title);
+
+  const list = h('ul', { class: 'card-list sessions', 'aria-live': 'off' });
+  const empty = h('p', { class: 'empty' }, context.t('lobby.no_sessions'));
+  const errors = errorRegion('lobby-error');
+  let shown = '';
+
+  const render = (items: Session[]): void => {
+    const signature = JSON.stringify(items);
+    if (signature === shown) return;
+    shown = signature;
+    // Keep keyboard focus on the same session's button across refreshes.
+    const active = document.activeElement;
+    const focusedSession = active instanceof HTMLElement && list.contains(active) ? active.dataset.sessionId : undefined;
+    replaceChildren(list, ...items.map((session) => sessionItem(context, session, act)));
+    empty.hidden = items.length > 0;
+    if (focusedSession) {
+      list.querySelector<HTMLButtonElement>(`button[data-session-id="${quoteAttr(focusedSession)}"]`)?.focus();
+    }
+  };
+
+  const refresh = async (): Promise<void> => {
+    try {
+      const fresh = await context.api.sessions(dialogueId, token);
+      if (context.isActive()) render(fresh);
+    } catch {
+      // A missed refresh is retried at the next tick; errors from actions are shown.
+    }
+  };
+
+  const act = (session: Session): void => {
+    clearError(errors);
+    const action = session.joined ? context.api.leaveSession(session.id, token) : context.api.joinSession(session.id, token);
+    action.then(
+      (updated) => {
+        if (!context.isActive()) return;
+        context.announce(
+          context.t(updated.joined ? 'lobby.joined_announce' : 'lobby.left_announce', { topic: updated.topic }),
+        );
+        return refresh();
+      },
+      (error: unknown) => {
+        if (!context.isActive()) return;
+        showError(context, errors, error);
+        return refresh();
+      },
+    );
+  };
+
+  replaceChildren(
+    root,
+    dialogueSummary(context, dialogue, 'h1'),
+    h(
+      'section',
+      { class: 'panel you', 'aria-labelledby': 'you-heading' },
+      h('h2', { id: 'you-heading', class: 'visually-hidden' }, context.t('lobby.you_heading')),
+      h('p', { id: 'you' }, context.t('lobby.you', { name: member.display_name, role: roleName(context, member.role) })),
+      member.role !== 'participant' ? h('p', null, h('a', { href: dashboardPath(dialogue.id) }, context.t('lobby.dashboard_link'))) : null,
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'sessions-heading' },
+      h('h2', { id: 'sessions-heading' }, context.t('lobby.sessions_heading')),
+      errors,
+      empty,
+      list,
+    ),
+  );
+  render(sessions);
+
+  const timer = window.setInterval(() => void refresh(), REFRESH_MS);
+  const onFocus = (): void => void refresh();
+  const onVisible = (): void => {
+    if (document.visibilityState === 'visible') void refresh();
+  };
+  window.addEventListener('focus', onFocus);
+  document.addEventListener('visibilitychange', onVisible);
+  context.onCleanup(() => {
+    window.clearInterval(timer);
+    window.removeEventListener('focus', onFocus);
+    document.removeEventListener('visibilitychange', onVisible);
+  });
+}

@@ -1,0 +1,38 @@
+// Client-side routes. The server answers index.html for every non-/api path.
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'invite'; token: string }
+  | { name: 'lobby'; dialogueId: string }
+  | { name: 'dashboard'; dialogueId: string }
+  | { name: 'notFound' };
+
+function decode(segment: string): string | null {
+  try {
+    const value = decodeURIComponent(segment);
+    return value === '' ? null : value;
+  } catch {
+    return null;
+  }
+}
+
+export function matchRoute(pathname: string): Route {
+  const parts = pathname.split('/').filter((part) => part !== '');
+  if (parts.length === 0) return { name: 'home' };
+  const [first, second, third] = parts;
+  const value = second === undefined ? null : decode(second);
+  if (first === 'i' && value !== null && parts.length === 2) return { name: 'invite', token: value };
+  if (first === 'd' && value !== null) {
+    if (parts.length === 2) return { name: 'lobby', dialogueId: value };
+    if (parts.length === 3 && third === 'dashboard') return { name: 'dashboard', dialogueId: value };
+  }
+  return { name: 'notFound' };
+}
+
+export function lobbyPath(dialogueId: string): string {
+  return `/d/${encodeURIComponent(dialogueId)}`;
+}
+
+export function dashboardPath(dialogueId: string): string {
+  return `/d/${encodeURIComponent(dialogueId)}/dashboard`;
+}
