@@ -41,10 +41,21 @@ export class App {
     this.i18n = new I18n(pickLanguage([this.storedLanguage(), ...this.win.navigator.languages]));
   }
 
+  private readonly onPopState = (): void => this.render(true);
+  private readonly onClick = (event: MouseEvent): void => this.interceptLink(event);
+
   start(): void {
-    this.win.addEventListener('popstate', () => this.render(true));
-    this.doc.addEventListener('click', (event) => this.interceptLink(event));
+    this.win.addEventListener('popstate', this.onPopState);
+    this.doc.addEventListener('click', this.onClick);
     this.render(false);
+  }
+
+  /** Leave the current page and stop listening (tests, hot reload). */
+  stop(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.generation += 1;
+    this.win.removeEventListener('popstate', this.onPopState);
+    this.doc.removeEventListener('click', this.onClick);
   }
 
   navigate(path: string, options: { replace?: boolean } = {}): void {
