@@ -124,3 +124,6 @@ invites = Table(
     Column("created_by", ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Tables of other parts register on the same metadata (imported for that side effect).
+import indaba.store.schema_consult  # noqa: E402, F401
