@@ -14,7 +14,15 @@ from .leaf_node import (
 from .nodes import Node, ParentNode
 from .operations import add_leaf, remove_leaf, update_leaf
 from .parent_hash import verify_parent_hashes
+from .private_state import TreeKEMPrivate
 from .ratchet_tree import RatchetTree
+from .treekem import (
+    ProcessedPath,
+    StagedPath,
+    decrypt_update_path,
+    generate_update_path,
+    merge_update_path,
+)
 from .update_path import HPKECiphertext, UpdatePath, UpdatePathNode
 from .validation import validate_tree, verify_leaf_signatures
 
@@ -29,10 +37,16 @@ __all__ = [
     "Lifetime",
     "Node",
     "ParentNode",
+    "ProcessedPath",
     "RatchetTree",
+    "StagedPath",
+    "TreeKEMPrivate",
     "UpdatePath",
     "UpdatePathNode",
     "add_leaf",
+    "decrypt_update_path",
+    "generate_update_path",
+    "merge_update_path",
     "remove_leaf",
     "update_leaf",
     "validate_tree",

@@ -25,6 +25,7 @@ from ..tree_math import (
     direct_path,
     leaf_to_node,
     left,
+    level,
     right,
     root,
 )
@@ -37,7 +38,7 @@ __all__ = ["RatchetTree"]
 class RatchetTree:
     """The public state of TreeKEM.  See the module docstring for staging and caching."""
 
-    __slots__ = ("_hashes", "_nodes", "suite")
+    __slots__ = ("_extent", "_hashes", "_nodes", "suite")
 
     def __init__(self, suite: CipherSuite, nodes: Sequence[Node | None]) -> None:
         n = len(nodes)
@@ -49,6 +50,14 @@ class RatchetTree:
         self.suite = suite
         self._nodes: list[Node | None] = list(nodes)
         self._hashes: list[bytes | None] = [None] * n
+        self._extent = 0  # one past the last non-blank node
+        self._recompute_extent()
+
+    def _recompute_extent(self) -> None:
+        end = len(self._nodes)
+        while end > 0 and self._nodes[end - 1] is None:
+            end -= 1
+        self._extent = end
 
     # --- construction, copy, serialisation (§12.4.3.3) -----------------------------
     @classmethod
@@ -61,15 +70,13 @@ class RatchetTree:
         other.suite = self.suite
         other._nodes = self._nodes.copy()
         other._hashes = self._hashes.copy()
+        other._extent = self._extent
         return other
 
     def encode(self) -> bytes:
         """``optional<Node> ratchet_tree<V>`` without trailing blank nodes."""
-        end = len(self._nodes)
-        while end > 0 and self._nodes[end - 1] is None:
-            end -= 1
         w = Writer()
-        w.vector(self._nodes[:end], _write_optional_node)
+        w.vector(self._nodes[: self._extent], _write_optional_node)
         return w.getvalue()
 
     @classmethod
@@ -156,6 +163,10 @@ class RatchetTree:
         if node is not None and isinstance(node, LeafNode) != (x % 2 == 0):
             raise UsageError(f"node {x} has the wrong type for its position")
         self._nodes[x] = node
+        if node is not None:
+            self._extent = max(self._extent, x + 1)
+        elif x == self._extent - 1:
+            self._recompute_extent()
         hashes = self._hashes
         hashes[x] = None
         n = self.n_leaves
@@ -178,6 +189,7 @@ class RatchetTree:
                 return
             del self._nodes[half - 1 :]
             del self._hashes[half - 1 :]
+            self._recompute_extent()
 
     # --- resolution and paths (§4.1) --------------------------------------------------
     def resolution(
@@ -186,20 +198,23 @@ class RatchetTree:
         """The non-blank nodes covering the subtree of ``x`` (§4.1).  Leaves in
         ``exclude`` are left out (new members of a commit, §12.4.2)."""
         out: list[NodeIndex] = []
-        self._resolve(x, exclude, out)
+        self._resolve(x, level(x), exclude, out)
         return out
 
-    def _resolve(self, x: NodeIndex, exclude: frozenset[LeafIndex], out: list[NodeIndex]) -> None:
+    def _resolve(self, x: int, k: int, exclude: frozenset[LeafIndex], out: list[NodeIndex]) -> None:
+        if x - (1 << k) + 1 >= self._extent:
+            return  # the whole subtree lies right of the last non-blank node
         node = self._nodes[x]
-        if x & 1 == 0:
+        if k == 0:
             if node is not None and (x >> 1) not in exclude:
-                out.append(x)
+                out.append(NodeIndex(x))
             return
         if node is None:
-            self._resolve(left(x), exclude, out)
-            self._resolve(right(x), exclude, out)
+            half = 1 << (k - 1)
+            self._resolve(x - half, k - 1, exclude, out)
+            self._resolve(x + half, k - 1, exclude, out)
             return
-        out.append(x)
+        out.append(NodeIndex(x))
         assert isinstance(node, ParentNode)
         for leaf in node.unmerged_leaves:
             if leaf not in exclude:
@@ -207,11 +222,17 @@ class RatchetTree:
 
     def subtree_is_blank(self, x: NodeIndex) -> bool:
         """Whether every node under ``x`` is blank (its resolution is empty)."""
+        return self._blank(x, level(x))
+
+    def _blank(self, x: int, k: int) -> bool:
+        if x - (1 << k) + 1 >= self._extent:
+            return True
         if self._nodes[x] is not None:
             return False
-        if x & 1 == 0:
+        if k == 0:
             return True
-        return self.subtree_is_blank(left(x)) and self.subtree_is_blank(right(x))
+        half = 1 << (k - 1)
+        return self._blank(x - half, k - 1) and self._blank(x + half, k - 1)
 
     def filtered_direct_path(self, leaf: LeafIndex) -> list[tuple[NodeIndex, NodeIndex]]:
         """``(node, copath child)`` for each direct-path node whose copath child has a
