@@ -44,7 +44,7 @@ class OpinionMap:
         base_iters: int = 100,
         group_iters: int = 100,
         k_buffer: int = 4,
-        pca_tol: float = 1e-9,
+        pca_tol: float = 1e-7,
         pca_max_iter: int = 500,
         pick_max: int = 5,
         n_init: int = 0,

@@ -75,14 +75,15 @@ def principal_components(
     *,
     start: FloatArray | None = None,
     random_state: int = 0,
-    tol: float = 1e-9,
+    tol: float = 1e-7,
     max_iter: int = 500,
     oversample: int = 6,
 ) -> tuple[FloatArray, FloatArray, int]:
     """Top eigenvectors of ``xc.T @ xc`` by subspace iteration.
 
     Returns ``(components, eigenvalues, n_iter)``; components are rows.  ``start``
-    (rows) warm-starts the iteration, e.g. with the previous fit's components.
+    (rows) warm-starts the iteration, e.g. with the previous fit's components; it
+    stops when no component turns by more than ``tol`` radians in one step.
     """
     n_cols = xc.shape[1]
     k = min(n_components, n_cols)
@@ -106,8 +107,8 @@ def principal_components(
         vecs = q @ u[:, order[:k]]
         vals = w[order[:k]]
         if previous is not None:
-            cos = np.abs(np.sum(vecs * previous, axis=0))
-            if np.all(1.0 - cos <= tol):
+            cos = np.minimum(np.abs(np.sum(vecs * previous, axis=0)), 1.0)
+            if np.all(np.sqrt(1.0 - cos**2) <= tol):  # sine of the angle moved
                 break
         previous = vecs
         q, _ = np.linalg.qr(z)

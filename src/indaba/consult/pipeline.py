@@ -63,7 +63,7 @@ class Params:
     base_iters: int = 100
     group_iters: int = 100
     k_buffer: int = 4
-    pca_tol: float = 1e-9
+    pca_tol: float = 1e-7
     pca_max_iter: int = 500
     pick_max: int = 5
     random_state: int = 0

@@ -1,0 +1,98 @@
+"""The estimator: contract, planted groups, determinism, incremental updates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from indaba.consult import OpinionMap, VoteMatrix
+from indaba.consult.synthetic import planted_conversation
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[VoteMatrix, np.ndarray]:  # type: ignore[type-arg]
+    return planted_conversation(900, 60, n_groups=3, votes_per_participant=30, agreement=0.9,
+                                random_state=4)
+
+
+def test_init_stores_parameters_only() -> None:
+    est = OpinionMap(base_k=50, random_state=3)
+    assert est.get_params()["base_k"] == 50
+    assert not [k for k in vars(est) if k.endswith("_")]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"base_k": 0}, "base_k must be a positive integer, got 0."),
+        ({"n_components": 1.5}, "n_components must be a positive integer, got 1.5."),
+        ({"max_k": 1}, "max_k must be an integer of at least 2, got 1."),
+        ({"random_state": -1}, "random_state must be a non-negative integer, got -1."),
+        ({"pca_tol": 2.0}, "pca_tol must be a float between 0 and 1, got 2.0."),
+    ],
+)
+def test_parameter_errors_are_one_sentence(kwargs: dict[str, object], message: str,
+                                           planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError) as err:
+        OpinionMap(**kwargs).fit(planted[0])  # type: ignore[arg-type]
+    assert str(err.value) == message
+
+
+def test_fit_returns_self_and_recovers_planted_groups(
+        planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    votes, truth = planted
+    est = OpinionMap()
+    assert est.fit(votes) is est
+    assert est.n_groups_ == 3
+    inside = est.labels_ >= 0
+    assert inside.all()
+    assert adjusted_rand_score(truth, est.labels_) == 1.0
+    assert est.projection_.shape == (900, 2)
+    assert est.components_.shape == (2, 60)
+    assert len(est.repness_) == 3 and all(est.repness_)
+    assert est.group_aware_consensus_.shape == (60,)
+
+
+def test_same_seed_same_map(planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    a = OpinionMap(random_state=7).fit(planted[0])
+    b = OpinionMap(random_state=7).fit(planted[0])
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.projection_, b.projection_)
+
+
+def test_partial_fit_reaches_the_same_groups_for_less_work(
+        planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    votes, _ = planted
+    rows = votes.row_of()
+    order = np.random.default_rng(0).permutation(votes.n_votes)
+    early = np.sort(order[: int(0.8 * votes.n_votes)])
+    first = VoteMatrix.from_votes(votes.participant_ids[rows[early]],
+                                  votes.statement_ids[votes.indices[early]], votes.votes[early])
+    incremental = OpinionMap().fit(first).partial_fit(votes)
+    scratch = OpinionMap().fit(votes)
+    np.testing.assert_array_equal(incremental.participant_ids_, scratch.participant_ids_)
+    assert adjusted_rand_score(scratch.labels_, incremental.labels_) == 1.0
+    assert incremental.n_iter_["pca"] < scratch.n_iter_["pca"]
+    assert incremental.n_iter_["base"] <= OpinionMap().base_iters
+
+
+def test_moderated_statements_leave_the_map(planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    votes, _ = planted
+    hidden = votes.with_moderation([0, 1, 2])
+    est = OpinionMap().fit(hidden)
+    np.testing.assert_allclose(est.components_[:, :3], 0.0, atol=1e-12)
+    assert all(r.statement_id not in (0, 1, 2) for g in est.repness_ for r in g)
+    assert all(s.statement_id not in (0, 1, 2) for v in est.consensus_.values() for s in v)
+
+
+def test_votes_must_be_a_vote_matrix() -> None:
+    with pytest.raises(TypeError, match=r"votes must be a VoteMatrix, got list\."):
+        OpinionMap().fit([[1, 0]])  # type: ignore[arg-type]
+
+
+def test_tiny_conversation_does_not_break() -> None:
+    votes = VoteMatrix.from_dense([[1, -1], [1, np.nan], [-1, 1]])
+    est = OpinionMap().fit(votes)
+    assert est.included_.all()
+    assert est.n_groups_ >= 1
