@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from indaba.config import Settings
+from indaba.contributions.opinion import MapCache
 from indaba.dialogues.access import Member, authenticate
 from indaba.dialogues.errors import DomainError
 from indaba.store import Database
@@ -29,6 +30,7 @@ class AppState:
     settings: Settings
     database: Database
     clock: Clock
+    maps: MapCache = field(default_factory=MapCache)
 
 
 def state(request: Request) -> AppState:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from indaba.contributions.rules import HideReason, ReportReason
+
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -102,3 +104,30 @@ class InviteAcceptIn(Strict):
     token: Token
     display_name: DisplayName
     language: Language
+
+
+StatementText = Annotated[str, StringConstraints(max_length=280), AfterValidator(_trimmed_nonblank)]
+
+
+class StatementIn(Strict):
+    prompt_index: int = Field(default=0, ge=0, le=9)
+    text: StatementText
+    language: Language
+
+
+class VoteIn(Strict):
+    vote: Literal["agree", "disagree", "pass"]
+
+
+class TranslationIn(Strict):
+    language: Language
+    text: StatementText
+
+
+class ReportIn(Strict):
+    reason: ReportReason
+
+
+class ModerationIn(Strict):
+    action: Literal["accept", "hide"]
+    reason: HideReason | Literal["within_guidelines"] | None = None

@@ -70,9 +70,11 @@ moderation_decisions = Table(
     Column(
         "dialogue_id", ForeignKey("dialogues.id", ondelete="CASCADE"), nullable=False, index=True
     ),
+    Column("sequence", Integer, nullable=False),
     Column("statement_number", Integer, nullable=False),
     Column("action", String(16), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("actor_role", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("dialogue_id", "sequence", name="uq_moderation_decisions_sequence"),
 )

@@ -24,6 +24,7 @@ def upgrade() -> None:
         "moderation_decisions",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("dialogue_id", sa.String(length=32), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("statement_number", sa.Integer(), nullable=False),
         sa.Column("action", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
@@ -36,6 +37,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_moderation_decisions")),
+        sa.UniqueConstraint("dialogue_id", "sequence", name="uq_moderation_decisions_sequence"),
     )
     with op.batch_alter_table("moderation_decisions", schema=None) as batch_op:
         batch_op.create_index(

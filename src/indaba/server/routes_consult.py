@@ -1,0 +1,119 @@
+"""The consultation: statements, votes, reports, moderation, own data, the opinion map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from indaba.contributions import mine, moderation, opinion, statements, votes
+from indaba.dialogues.access import require_member_of, require_role
+from indaba.server.context import caller, state, transaction
+from indaba.server.schemas import ModerationIn, ReportIn, StatementIn, TranslationIn, VoteIn
+
+router = APIRouter(prefix="/api", tags=["consultation"])
+MODERATORS = ("convener", "facilitator")
+
+
+@router.post("/dialogues/{dialogue_id}/statements", status_code=201)
+async def submit_statement(dialogue_id: str, body: StatementIn, request: Request) -> dict[str, Any]:
+    """Contribute a statement; it goes to the convener and is published in aggregate."""
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        require_member_of(member, dialogue_id)
+        return await statements.submit_statement(
+            conn, member, body.prompt_index, body.text, body.language, state(request).clock()
+        )
+
+
+@router.get("/dialogues/{dialogue_id}/statements/next")
+async def next_statement(
+    dialogue_id: str, request: Request, prompt_index: int | None = Query(None, ge=0, le=9)
+) -> dict[str, Any]:
+    """The next card to vote on, in the reader's language when a translation exists."""
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        require_member_of(member, dialogue_id)
+        card = await statements.next_statement(conn, member, prompt_index)
+        remaining = await statements.remaining_count(conn, member)
+    return {"statement": card, "remaining": remaining}
+
+
+@router.put("/statements/{statement_id}/vote")
+async def vote(statement_id: str, body: VoteIn, request: Request) -> dict[str, Any]:
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        return await votes.cast_vote(conn, member, statement_id, body.vote, state(request).clock())
+
+
+@router.post("/statements/{statement_id}/translations", status_code=201)
+async def add_translation(
+    statement_id: str, body: TranslationIn, request: Request
+) -> dict[str, Any]:
+    """A facilitator or convener adds a human translation of a statement."""
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        require_role(member, MODERATORS, "add translations")
+        return await statements.add_translation(
+            conn, member, statement_id, body.language, body.text, "human", state(request).clock()
+        )
+
+
+@router.post("/statements/{statement_id}/report", status_code=201)
+async def report(statement_id: str, body: ReportIn, request: Request) -> dict[str, Any]:
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        return await moderation.report_statement(
+            conn, member, statement_id, body.reason, state(request).clock()
+        )
+
+
+@router.get("/dialogues/{dialogue_id}/moderation")
+async def moderation_queue(dialogue_id: str, request: Request) -> list[dict[str, Any]]:
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        require_member_of(member, dialogue_id)
+        require_role(member, MODERATORS, "moderate")
+        return await moderation.moderation_queue(conn, dialogue_id)
+
+
+@router.post("/statements/{statement_id}/moderate")
+async def moderate(statement_id: str, body: ModerationIn, request: Request) -> dict[str, Any]:
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        require_role(member, MODERATORS, "moderate")
+        return await moderation.decide(
+            conn, member, statement_id, body.action, body.reason, state(request).clock()
+        )
+
+
+@router.get("/dialogues/{dialogue_id}/moderation/log")
+async def moderation_log(dialogue_id: str, request: Request) -> list[dict[str, Any]]:
+    """Every moderation decision: statement, action, reason, actor role, time."""
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        require_member_of(member, dialogue_id)
+        return await moderation.moderation_log(conn, dialogue_id)
+
+
+@router.get("/me/contributions")
+async def my_contributions(request: Request) -> dict[str, Any]:
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        return await mine.my_contributions(conn, member)
+
+
+@router.delete("/me/contributions")
+async def delete_my_contributions(request: Request) -> dict[str, Any]:
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        return {"deleted": await mine.delete_my_contributions(conn, member)}
+
+
+@router.get("/dialogues/{dialogue_id}/opinion-map")
+async def opinion_map(dialogue_id: str, request: Request) -> dict[str, Any]:
+    """Opinion groups, representative and consensus statements, and where the viewer is."""
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        require_member_of(member, dialogue_id)
+        return await opinion.opinion_map(conn, state(request).maps, member)
