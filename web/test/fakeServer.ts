@@ -140,7 +140,7 @@ export class FakeServer {
     }
     if (method === 'POST' && path === '/api/dialogues') {
       if (this.creationRequiresKey && headers['X-Indaba-Creation-Key'] !== 'secret') {
-        return error(403, 'creation_key_invalid', 'Wrong creation key.', null);
+        return error(403, 'creation_key_required', 'Wrong creation key.', null);
       }
       const b = body as unknown as { title: string; convener: { display_name: string; language: string } } & Dialogue;
       const { dialogue, convener, token } = this.addDialogue({
@@ -186,18 +186,18 @@ export class FakeServer {
       return json(201, { token, member, dialogue, session_id: invite.session_id });
     }
 
-    if (!me) return error(401, 'unauthorized', 'Missing or invalid credential.');
+    if (!me) return error(401, 'invalid_credential', 'Missing or invalid credential.');
     if (method === 'GET' && path === '/api/me') {
       return json(200, { member: me, dialogue: this.dialogues.get(me.dialogue_id) });
     }
     if ((m = path.match(/^\/api\/dialogues\/([^/]+)\/(sessions|invites|members|stats)$/))) {
       const [, dialogueId, what] = m;
-      if (dialogueId !== me.dialogue_id) return error(403, 'forbidden', 'Not a member of this dialogue.');
+      if (dialogueId !== me.dialogue_id) return error(403, 'not_a_member', 'Not a member of this dialogue.');
       if (what === 'sessions' && method === 'GET') {
         return json(200, [...this.sessions.values()].filter((s) => s.dialogue_id === dialogueId).map((s) => this.view(s, me.id)));
       }
       if (what === 'sessions' && method === 'POST') {
-        if (me.role === 'participant') return error(403, 'forbidden', 'Participants cannot create sessions.');
+        if (me.role === 'participant') return error(403, 'forbidden_role', 'Participants cannot create sessions.');
         const b = body as Record<string, unknown>;
         const facilitator = b.facilitator_id ? this.members.get(String(b.facilitator_id)) : undefined;
         const session = this.addSession(dialogueId!, {

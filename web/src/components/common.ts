@@ -39,8 +39,8 @@ export function dialogueSummary(context: Context, dialogue: Dialogue, headingLev
   return h(
     'div',
     { class: 'dialogue-summary' },
-    h(headingLevel, { class: 'dialogue-title', tabindex: headingLevel === 'h1' ? -1 : undefined }, dialogue.title),
-    dialogue.description ? h('p', { class: 'dialogue-description' }, dialogue.description) : null,
+    h(headingLevel, { class: 'dialogue-title', dir: 'auto', tabindex: headingLevel === 'h1' ? -1 : undefined }, dialogue.title),
+    dialogue.description ? h('p', { class: 'dialogue-description', dir: 'auto' }, dialogue.description) : null,
     h(
       'p',
       { class: 'dialogue-when' },
@@ -55,7 +55,7 @@ export function dialogueSummary(context: Context, dialogue: Dialogue, headingLev
           'section',
           { class: 'prompts', 'aria-label': context.t('dialogue.prompts_heading') },
           h(headingLevel === 'h1' ? 'h2' : 'h3', { class: 'subheading' }, context.t('dialogue.prompts_heading')),
-          h('ol', null, ...dialogue.prompts.map((prompt) => h('li', null, prompt))),
+          h('ol', null, ...dialogue.prompts.map((prompt) => h('li', { dir: 'auto' }, prompt))),
         )
       : null,
   );

@@ -39,6 +39,7 @@ export function inputField(options: FieldOptions): Field<HTMLInputElement> {
     id,
     name: options.name,
     type: options.type ?? 'text',
+    dir: (options.type ?? 'text') === 'text' ? 'auto' : undefined,
     value: options.value,
     required: options.required,
     maxlength: options.maxlength,
@@ -59,6 +60,7 @@ export function textareaField(options: FieldOptions): Field<HTMLTextAreaElement>
     name: options.name,
     required: options.required,
     maxlength: options.maxlength,
+    dir: 'auto',
     rows: 3,
     'aria-describedby': options.hint ? `${id}-hint` : undefined,
   });

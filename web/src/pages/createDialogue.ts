@@ -62,7 +62,7 @@ function promptEditor(context: Context): { fieldset: HTMLFieldSetElement; values
   const addRow = (focus: boolean): void => {
     next += 1;
     const id = `prompt-${next}`;
-    const input = h('input', { id, name: 'prompts', type: 'text', maxlength: 500, autocomplete: 'off' });
+    const input = h('input', { id, name: 'prompts', type: 'text', dir: 'auto', maxlength: 500, autocomplete: 'off' });
     const remove = h('button', { type: 'button', class: 'link-button' });
     const row = h('li', { class: 'prompt-row' }, h('label', { for: id }), input, remove);
     remove.addEventListener('click', () => {

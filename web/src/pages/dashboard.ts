@@ -177,7 +177,7 @@ function renderSessionList(state: State, list: HTMLUListElement): void {
       h(
         'li',
         { class: 'card', 'data-session-id': session.id },
-        h('h3', null, session.topic),
+        h('h3', { dir: 'auto' }, session.topic),
         h(
           'p',
           { class: 'meta' },
@@ -209,7 +209,8 @@ function createSessionForm(state: State, done: () => void): HTMLElement {
     id: 'session-capacity',
     type: 'number',
     value: '8',
-    min: 1,
+    min: 2,
+    max: 1000,
     required: true,
   });
   const earliest = Math.max(Date.now(), Date.parse(dialogue.opens_at) || 0);
@@ -266,7 +267,7 @@ function createSessionForm(state: State, done: () => void): HTMLElement {
     const codes = checkedValues(languages, 'languages');
     if (codes.length === 0) return fail('validation.languages_required', 'languages');
     const capacityValue = Number(capacity.control.value);
-    if (!Number.isInteger(capacityValue) || capacityValue < 1) return fail('validation.capacity_invalid', 'capacity');
+    if (!Number.isInteger(capacityValue) || capacityValue < 2 || capacityValue > 1000) return fail('validation.capacity_invalid', 'capacity');
     const startsAt = localInputToIso(starts.control.value);
     if (!startsAt) return fail('validation.time_required', 'starts_at');
     const endsAt = localInputToIso(ends.control.value);

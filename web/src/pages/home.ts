@@ -43,7 +43,7 @@ async function renderMyDialogues(context: Context, section: HTMLElement): Promis
         return h(
           'li',
           { class: 'card', 'data-dialogue-id': me.dialogue.id },
-          h('a', { href: lobbyPath(me.dialogue.id), class: 'card-title' }, me.dialogue.title),
+          h('a', { href: lobbyPath(me.dialogue.id), class: 'card-title', dir: 'auto' }, me.dialogue.title),
           h(
             'p',
             { class: 'meta' },

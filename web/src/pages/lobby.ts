@@ -40,7 +40,7 @@ function sessionItem(context: Context, session: Session, act: (session: Session)
   return h(
     'li',
     { class: session.joined ? 'card session joined' : 'card session', 'data-session-id': session.id },
-    h('h3', { id: `session-topic-${session.id}` }, session.topic),
+    h('h3', { id: `session-topic-${session.id}`, dir: 'auto' }, session.topic),
     session.joined ? h('p', { class: 'badge' }, context.t('lobby.joined')) : null,
     h('dl', { class: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', null, term), h('dd', null, value)])),
     button,
