@@ -68,6 +68,70 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_consult_import(args: argparse.Namespace) -> int:
+    from indaba.consult.polis_format import PolisFormatError
+    from indaba.consult.polis_read import read_polis_export
+    from indaba.contributions.polis_interchange import import_polis
+    from indaba.store import open_database
+    from indaba.store.migrate import upgrade_sync
+
+    settings = _settings(args)
+    try:
+        conversation = read_polis_export(args.directory)
+    except (PolisFormatError, FileNotFoundError, ValueError) as exc:
+        print(f"indaba: cannot import {args.directory}: {exc}", file=sys.stderr)
+        return 2
+    upgrade_sync(settings.database_url)
+
+    async def run() -> tuple[str, str, dict[str, int]]:
+        database = open_database(settings.database_url)
+        try:
+            async with database.engine.begin() as conn:
+                return await import_polis(
+                    conn,
+                    conversation,
+                    title=args.title or dict(conversation.summary).get("topic") or "Imported",
+                    convener_name="Importer",
+                    languages=args.languages.split(","),
+                    now=datetime.now(UTC),
+                )
+        finally:
+            await database.close()
+
+    dialogue_id, token, counts = asyncio.run(run())
+    print(
+        f"imported dialogue {dialogue_id}: {counts['participants']} participants, "
+        f"{counts['statements']} statements, {counts['votes']} votes"
+    )
+    print(f"convener credential (shown once): {token}")
+    return 0
+
+
+def cmd_consult_export(args: argparse.Namespace) -> int:
+    from indaba.contributions.polis_interchange import export_polis_zip
+    from indaba.dialogues.errors import DomainError
+    from indaba.store import open_database
+
+    settings = _settings(args)
+
+    async def run() -> bytes:
+        database = open_database(settings.database_url)
+        try:
+            async with database.engine.connect() as conn:
+                return await export_polis_zip(conn, args.dialogue_id)
+        finally:
+            await database.close()
+
+    try:
+        data = asyncio.run(run())
+    except DomainError as exc:
+        print(f"indaba: {exc.message}", file=sys.stderr)
+        return 2
+    args.output.write_bytes(data)
+    print(f"wrote {args.output} ({len(data)} bytes)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="indaba", description="Indaba dialogue platform")
     parser.add_argument("--version", action="version", version=f"indaba {__version__}")
@@ -91,6 +155,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", help=argparse.SUPPRESS)
     demo.add_argument("--port", type=int, help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
+
+    consult = commands.add_parser("consult", help="consultation data in the Pol.is format")
+    consult_commands = consult.add_subparsers(dest="consult_command", required=True)
+    importer = consult_commands.add_parser(
+        "import", parents=[common], help="create a dialogue from a Pol.is export folder"
+    )
+    importer.add_argument("directory", type=Path)
+    importer.add_argument("--title", help="dialogue title (default: the export's topic)")
+    importer.add_argument("--languages", default="en", help="comma-separated language tags")
+    importer.set_defaults(func=cmd_consult_import)
+    exporter = consult_commands.add_parser(
+        "export", parents=[common], help="write a dialogue's consultation as a Pol.is zip"
+    )
+    exporter.add_argument("dialogue_id")
+    exporter.add_argument("output", type=Path)
+    exporter.set_defaults(func=cmd_consult_export)
     return parser
 
 

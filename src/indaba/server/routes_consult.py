@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from indaba.contributions import mine, moderation, opinion, statements, votes
+from indaba.contributions import mine, moderation, opinion, polis_interchange, statements, votes
 from indaba.dialogues.access import require_member_of, require_role
 from indaba.server.context import caller, state, transaction
 from indaba.server.schemas import ModerationIn, ReportIn, StatementIn, TranslationIn, VoteIn
@@ -117,3 +117,18 @@ async def opinion_map(dialogue_id: str, request: Request) -> dict[str, Any]:
         member = await caller(conn, request)
         require_member_of(member, dialogue_id)
         return await opinion.opinion_map(conn, state(request).maps, member)
+
+
+@router.get("/dialogues/{dialogue_id}/export/polis.zip", response_class=Response)
+async def export_polis(dialogue_id: str, request: Request) -> Response:
+    """The consultation in the Pol.is open-data format (convener only)."""
+    async with transaction(request) as conn:
+        member = await caller(conn, request)
+        require_member_of(member, dialogue_id)
+        require_role(member, ["convener"], "export the consultation")
+        data = await polis_interchange.export_polis_zip(conn, dialogue_id)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="indaba-{dialogue_id}-polis.zip"'},
+    )
