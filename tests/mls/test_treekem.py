@@ -316,3 +316,10 @@ def test_random_evolution_agrees(seed: int, ops: list[tuple[int, int, bool]]) ->
     for op, pick, with_path in ops:
         sim.step(op, pick, with_path)
         sim.check()
+
+
+def test_find_leaf(group7: SyntheticGroup) -> None:
+    for index, leaf in group7.tree.leaves():
+        assert group7.tree.find_leaf(leaf) == index
+    stranger = make_member(SUITE, b"stranger", _rng(9))
+    assert group7.tree.find_leaf(stranger.leaf_node) is None

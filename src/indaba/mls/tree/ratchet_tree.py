@@ -124,6 +124,14 @@ class RatchetTree:
         assert node is None or isinstance(node, LeafNode)
         return node
 
+    def find_leaf(self, leaf_node: LeafNode) -> LeafIndex | None:
+        """The index of a leaf equal to ``leaf_node`` (a joiner finding itself, §12.4.3.1)."""
+        encoded = leaf_node.encode()
+        for index, leaf in self.leaves():
+            if leaf.encode() == encoded:
+                return index
+        return None
+
     def first_blank_leaf(self) -> LeafIndex | None:
         """The leftmost blank leaf, if any."""
         try:
