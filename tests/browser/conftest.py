@@ -136,8 +136,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: sync Playwright runs an event loop in this thread while it is open, and
+    # later tests that call asyncio.run() must not find it running.
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=10_000)
