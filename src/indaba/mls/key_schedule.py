@@ -47,6 +47,7 @@ __all__ = [
     "external_key_pair",
     "joiner_secret_for",
     "mls_exporter",
+    "secrets_from_epoch_secret",
     "welcome_key_nonce",
     "welcome_secret_for",
 ]
@@ -100,6 +101,13 @@ def derive_epoch_secrets(
     member_prk = cs.extract(joiner_secret, psk_secret)
     welcome_secret = cs.derive_secret(member_prk, b"welcome")
     epoch_secret = cs.expand_with_label(member_prk, b"epoch", group_context, cs.Nh)
+    return secrets_from_epoch_secret(cs, epoch_secret, joiner_secret, welcome_secret)
+
+
+def secrets_from_epoch_secret(
+    cs: CipherSuite, epoch_secret: bytes, joiner_secret: bytes = b"", welcome_secret: bytes = b""
+) -> EpochSecrets:
+    """The secrets derived from ``epoch_secret`` (§8); a new group starts here (§11)."""
 
     def d(label: bytes) -> bytes:
         return cs.derive_secret(epoch_secret, label)

@@ -143,6 +143,23 @@ class SecretTree:
         self._nodes: dict[int, bytes] = {self._root: encryption_secret}
         self._ratchets: dict[tuple[int, RatchetKind], _HashRatchet] = {}
 
+    def copy(self) -> SecretTree:
+        """An independent copy (for trial decryption that may be rolled back)."""
+        other = SecretTree.__new__(SecretTree)
+        other.cs = self.cs
+        other.n_leaves = self.n_leaves
+        other.out_of_order_tolerance = self.out_of_order_tolerance
+        other.maximum_forward_distance = self.maximum_forward_distance
+        other._root = self._root
+        other._nodes = dict(self._nodes)
+        other._ratchets = {}
+        for key, r in self._ratchets.items():
+            c = _HashRatchet(r.cs, r.secret)
+            c.generation = r.generation
+            c.skipped = dict(r.skipped)
+            other._ratchets[key] = c
+        return other
+
     def __repr__(self) -> str:
         return f"SecretTree(n_leaves={self.n_leaves}, <secrets redacted>)"
 

@@ -1,0 +1,15 @@
+"""passive-client-handling-commit.json: a member joins by Welcome and follows the group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .passive import run_passive_client
+from .vectors import cases
+
+
+@pytest.mark.parametrize("case", cases("passive-client-handling-commit.json"))
+def test_passive_client_handling_commit(case: dict[str, Any]) -> None:
+    run_passive_client(case)
