@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from indaba.mls.codec import Reader, decode_varint, encode_varint
+from indaba.mls.errors import DecodeError
 
 from .vectors import cases
 
@@ -17,6 +18,10 @@ def test_vlbytes_header(case: dict[str, Any]) -> None:
     length: int = case["length"]
     assert decode_varint(header) == (length, len(header)), "length mismatch"
     assert encode_varint(length) == header, "re-encoding is not minimal"
-    r = Reader(header + bytes(length))
-    assert r.opaque_v() == bytes(length)
-    r.done()
+    if length <= 1 << 16:
+        r = Reader(header + bytes(length))
+        assert r.opaque_v() == bytes(length)
+        r.done()
+    else:  # do not allocate a gigabyte: a short body must be refused as truncated
+        with pytest.raises(DecodeError, match="truncated"):
+            Reader(header + bytes(16)).opaque_v()
