@@ -153,3 +153,52 @@ def test_ts_mls_creates_python_joins(peer: TsMlsPeer, suite: int, encrypt_handsh
     _agree(peer, other, group)
     for c in (name, other):
         peer.call("forget", client=c)
+
+
+def _grow_with_holes(cs: CipherSuite, config: Any) -> tuple[Any, list[Any]]:
+    """A Python group of 8 whose removed leaves 2 and 5 were refilled by add-only
+    commits, so two parents carry unmerged leaves from different subtrees."""
+    group = group_mod.create_group(
+        cs, b"holes", Credential.basic(b"py0"), _signature_priv(cs), config=config
+    )
+    bundles = [_bundle(cs, b"py%d" % i) for i in range(1, 8)]
+    out = group.commit(add=[b.to_message() for b in bundles])
+    group.merge(out.staged)
+    group.merge(group.commit(remove=[2, 5]).staged)
+    late = [_bundle(cs, b"late%d" % i) for i in range(2)]
+    for b in late:
+        group.merge(group.commit(add=[b.to_message()], path=False).staged)
+    unmerged = {
+        x: node.unmerged_leaves
+        for x in range(1, group.state.tree.n_nodes, 2)
+        if (node := group.state.tree.parent_node(x)) is not None and node.unmerged_leaves
+    }
+    assert len(unmerged) >= 2, unmerged
+    return group, late
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_python_joiner_accepts_tree_with_unmerged_leaves(suite: int) -> None:
+    cs = cipher_suite(suite)
+    group, _ = _grow_with_holes(cs, _config(False))
+    joiner = _bundle(cs, b"py-late-joiner")
+    out = group.commit(add=[joiner.to_message()], path=False)
+    group.merge(out.staged)
+    second = group_mod.join_from_welcome(out.welcome, joiner, config=_config(False))
+    assert second.epoch_authenticator == group.epoch_authenticator
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ts-mls 1.6.4 joinGroup rejects valid unmerged_leaves (shared/notes/ts-mls.md #6)",
+)
+@pytest.mark.parametrize("suite", [pytest.param(1, id="suite1")])
+def test_ts_mls_joins_tree_with_unmerged_leaves(peer: TsMlsPeer, suite: int) -> None:
+    cs = cipher_suite(suite)
+    group, _ = _grow_with_holes(cs, _config(False))
+    name = "ts-late-joiner"
+    kp = bytes.fromhex(peer.call("key_package", client=name, suite=suite)["key_package"])
+    out = group.commit(add=[kp], path=False)
+    group.merge(out.staged)
+    peer.call("join", client=name, welcome=out.welcome.hex())  # raises TsMlsError
+    _agree(peer, name, group)
