@@ -1,0 +1,140 @@
+"""Group life cycle among simulated members (RFC 9420 §11-12)."""
+
+from __future__ import annotations
+
+import pytest
+
+from indaba.mls.errors import CryptoError, MLSError, UsageError, ValidationError
+from indaba.mls.group import (
+    ApplicationMessage,
+    GroupConfig,
+    ProposalReceived,
+    StagedCommit,
+    join_by_external_commit,
+)
+from indaba.mls.tree.leaf_node import Credential
+
+from .group_helpers import Cluster
+
+SUITES = [pytest.param(s, id=f"suite{s}") for s in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("suite_id", SUITES)
+def test_add_message_remove(suite_id: int) -> None:
+    cl = Cluster.start(suite_id)
+    cl.add("m0", "m1", "m2", "m3")
+    cl.assert_agree()
+    msg = cl.members["m1"].encrypt(b"hello", authenticated_data=b"ad")
+    for name in ("m0", "m2", "m3"):
+        got = cl.members[name].process(msg)
+        assert got == ApplicationMessage(cl.leaf_of("m1"), cl.members[name].epoch, b"hello", b"ad")
+    removed = cl.members["m2"]
+    cl.remove("m3", "m2")
+    assert not removed.active
+    cl.assert_agree()
+    later = cl.members["m0"].encrypt(b"secret")
+    with pytest.raises(UsageError):
+        removed.process(later)
+    exporter = {g.export_secret(b"frame", b"", 16) for g in cl.members.values()}
+    assert len(exporter) == 1
+
+
+@pytest.mark.parametrize("encrypt_handshake", [False, True], ids=["public", "private"])
+def test_proposals_by_reference(encrypt_handshake: bool) -> None:
+    cl = Cluster.start(1, config=GroupConfig(encrypt_handshake=encrypt_handshake))
+    cl.add("m0", "m1", "m2")
+    upd = cl.members["m1"].propose_update()
+    rem = cl.members["m2"].propose_remove(cl.leaf_of("m0"))
+    for name, g in cl.members.items():
+        if name != "m1":
+            assert isinstance(g.process(upd), ProposalReceived)
+        if name != "m2":
+            assert isinstance(g.process(rem), ProposalReceived)
+    out = cl.members["m2"].commit()
+    assert len(out.staged.proposals) == 2
+    cl.deliver_commit("m2", out)
+    assert set(cl.members) == {"m1", "m2"}
+    cl.assert_agree()
+
+
+def test_out_of_order_and_replay() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1")
+    msgs = [cl.members["m0"].encrypt(f"m{i}".encode()) for i in range(5)]
+    reader = cl.members["m1"]
+    order = [4, 0, 3, 1, 2]
+    for i in order:
+        got = reader.process(msgs[i])
+        assert isinstance(got, ApplicationMessage) and got.data == f"m{i}".encode()
+    with pytest.raises(CryptoError):
+        reader.process(msgs[2])
+
+
+def test_rejected_commit_changes_nothing() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1", "m2")
+    out = cl.members["m1"].commit()
+    tampered = bytearray(out.commit)
+    tampered[-5] ^= 1
+    m2 = cl.members["m2"]
+    before = (m2.epoch_authenticator, m2.epoch, m2.state.tree.encode())
+    with pytest.raises(MLSError):
+        m2.process(bytes(tampered))
+    assert (m2.epoch_authenticator, m2.epoch, m2.state.tree.encode()) == before
+    staged = m2.process(out.commit)
+    assert isinstance(staged, StagedCommit)
+    # dropping the staged commit is a rejection too: nothing changed
+    assert m2.epoch_authenticator == before[0]
+    cl.deliver_commit("m1", out)
+    cl.assert_agree()
+
+
+def test_wrong_epoch_and_stale_staged_commit() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1")
+    old = cl.members["m0"].commit()
+    cl.add("m1", "m2")
+    with pytest.raises(ValidationError, match="epoch"):
+        cl.members["m2"].process(old.commit)
+    with pytest.raises(UsageError, match="another epoch"):
+        cl.members["m0"].merge(old.staged)
+
+
+@pytest.mark.parametrize("suite_id", SUITES)
+def test_external_commit(suite_id: int) -> None:
+    cl = Cluster.start(suite_id)
+    cl.add("m0", "m1")
+    info = cl.members["m1"].group_info()
+    sig, _ = cl.cs.generate_signature_key_pair()
+    joiner, commit = join_by_external_commit(cl.cs, info, Credential.basic(b"ext"), sig)
+    for g in cl.members.values():
+        staged = g.process(commit)
+        assert isinstance(staged, StagedCommit)
+        g.merge(staged)
+    cl.members["ext"] = joiner
+    cl.assert_agree()
+    got = cl.members["m0"].process(joiner.encrypt(b"hi"))
+    assert isinstance(got, ApplicationMessage) and got.data == b"hi"
+
+
+def test_self_update_via_empty_commit_and_psk() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1")
+    for g in cl.members.values():
+        g.add_external_psk(b"psk-1", b"k" * 32)
+    from indaba.mls.psk import PreSharedKeyID
+
+    pid = PreSharedKeyID.external(b"psk-1", b"n" * 32)
+    out = cl.members["m1"].commit(psks=[pid])
+    cl.deliver_commit("m1", out)
+    cl.assert_agree()
+    with pytest.raises(ValidationError, match="PSK"):
+        cl.members["m0"].commit(psks=[PreSharedKeyID.external(b"unknown", b"n" * 32)])
+
+
+def test_secrets_not_in_repr() -> None:
+    cl = Cluster.start(1)
+    g = cl.members["m0"]
+    text = repr(g) + repr(g.state) + repr(g.secret_tree)
+    assert g.epoch_authenticator.hex() not in text
+    assert g.state.secrets.init_secret.hex() not in text
