@@ -17,6 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, Traffic
@@ -287,3 +290,28 @@ def test_pages_ask_no_other_origin(server: Server, new_context: Any, traffic: Tr
     assert any(url.endswith(".js") for url in traffic.requests)
     assert any(url.endswith(".css") for url in traffic.requests)
     assert_only_own_origin(traffic, server)
+
+
+def test_narrow_right_to_left_pages_do_not_scroll_sideways(
+    server: Server, new_context: Any
+) -> None:
+    created = make_dialogue(server)
+    make_session(server, created, "Transport")
+    make_invite(server, created, max_uses=3)
+    dialogue_id = created["dialogue"]["id"]
+
+    page = new_context(locale="ar", viewport={"width": 360, "height": 740}).new_page()
+    page.goto(server.url + "/")
+    page.evaluate(
+        "([id, token]) => localStorage.setItem('indaba.credentials', "
+        "JSON.stringify({[id]: token}))",
+        [dialogue_id, created["token"]],
+    )
+    for path in ("/", f"/d/{dialogue_id}", f"/d/{dialogue_id}/dashboard"):
+        page.goto(server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        widths = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1], f"{path} scrolls sideways: {widths}"
