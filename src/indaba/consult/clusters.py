@@ -149,6 +149,11 @@ def warm_start_centers(
         return first_distinct(points, k)
     ids, lab = np.unique(previous_labels[old], return_inverse=True)
     centers, _ = _weighted_centers(points[old], lab, w[old], len(ids))
+    return fill_centers(points, centers, k)
+
+
+def fill_centers(points: FloatArray, centers: FloatArray, k: int) -> FloatArray:
+    """Merge identical centres, then open clusters at the most distal points up to k."""
     centers = np.unique(centers, axis=0)
     possible = min(k, len(np.unique(points, axis=0)))
     while len(centers) < possible:

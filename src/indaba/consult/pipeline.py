@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from indaba.consult.clusters import (
     KSmoother,
     best_kmeans,
+    fill_centers,
     kmeans,
     max_group_count,
     silhouette,
@@ -162,6 +163,8 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
     silhouettes: dict[int, float] = {}
     for k in range(2, max_group_count(len(base_centers), params.max_k) + 1):
         warm = None if previous is None else previous.group_clusterings.get(k)
+        if warm is not None and len(base_centers):
+            warm = fill_centers(base_centers, warm, k)
         res = best_kmeans(base_centers, k, weights=base_sizes.astype(np.float64), init=warm,
                           n_init=params.n_init, random_state=params.random_state,
                           max_iter=params.group_iters)
