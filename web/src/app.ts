@@ -5,7 +5,7 @@ import type { Context } from './context';
 import { CredentialStore } from './credentials';
 import { h, replaceChildren } from './dom';
 import { I18n, UI_LANGUAGES, type UiLanguage, matchUiLanguage, pickLanguage } from './i18n';
-import { dashboardPage } from './pages/dashboard';
+import { dashboardPage } from './pages/dashboard/index';
 import { homePage } from './pages/home';
 import { invitePage } from './pages/invite';
 import { lobbyPage } from './pages/lobby';
@@ -80,7 +80,15 @@ export class App {
   }
 
   private interceptLink(event: MouseEvent): void {
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey
+    )
+      return;
     const target = event.target instanceof Element ? event.target.closest('a') : null;
     if (!target || target.target || target.hasAttribute('download')) return;
     const url = new URL(target.href, this.win.location.href);
@@ -170,7 +178,9 @@ export class App {
       const select = h(
         'select',
         { id: 'ui-language', name: 'ui-language' },
-        ...UI_LANGUAGES.map((code) => h('option', { value: code, lang: code, selected: code === this.i18n.lang }, AUTONYMS[code])),
+        ...UI_LANGUAGES.map((code) =>
+          h('option', { value: code, lang: code, selected: code === this.i18n.lang }, AUTONYMS[code]),
+        ),
       );
       select.value = this.i18n.lang;
       select.addEventListener('change', () => {

@@ -28,7 +28,13 @@ describe('Api', () => {
     expect(call?.init.method).toBe('POST');
     expect(header(call!.init, 'Authorization')).toBe('Bearer tok');
     expect(header(call!.init, 'Content-Type')).toBe('application/json');
-    expect(JSON.parse(String(call?.init.body))).toEqual({ topic: 't', languages: ['en'], capacity: 3, starts_at: 'a', ends_at: 'b' });
+    expect(JSON.parse(String(call?.init.body))).toEqual({
+      topic: 't',
+      languages: ['en'],
+      capacity: 3,
+      starts_at: 'a',
+      ends_at: 'b',
+    });
   });
 
   it('sends no Authorization header without a token', async () => {

@@ -57,7 +57,12 @@ export class FakeServer {
     return { dialogue, convener: member, token };
   }
 
-  addMember(dialogueId: string, role: Member['role'], name: string, language: string): { member: Member; token: string } {
+  addMember(
+    dialogueId: string,
+    role: Member['role'],
+    name: string,
+    language: string,
+  ): { member: Member; token: string } {
     const member: Member = {
       id: id('m'),
       dialogue_id: dialogueId,
@@ -194,7 +199,10 @@ export class FakeServer {
       const [, dialogueId, what] = m;
       if (dialogueId !== me.dialogue_id) return error(403, 'not_a_member', 'Not a member of this dialogue.');
       if (what === 'sessions' && method === 'GET') {
-        return json(200, [...this.sessions.values()].filter((s) => s.dialogue_id === dialogueId).map((s) => this.view(s, me.id)));
+        return json(
+          200,
+          [...this.sessions.values()].filter((s) => s.dialogue_id === dialogueId).map((s) => this.view(s, me.id)),
+        );
       }
       if (what === 'sessions' && method === 'POST') {
         if (me.role === 'participant') return error(403, 'forbidden_role', 'Participants cannot create sessions.');
@@ -212,7 +220,10 @@ export class FakeServer {
       }
       if (what === 'members' && method === 'GET') {
         const role = url.searchParams.get('role');
-        return json(200, [...this.members.values()].filter((x) => x.dialogue_id === dialogueId && (!role || x.role === role)));
+        return json(
+          200,
+          [...this.members.values()].filter((x) => x.dialogue_id === dialogueId && (!role || x.role === role)),
+        );
       }
       if (what === 'invites' && method === 'POST') {
         const b = body as Record<string, unknown>;

@@ -39,7 +39,11 @@ export function dialogueSummary(context: Context, dialogue: Dialogue, headingLev
   return h(
     'div',
     { class: 'dialogue-summary' },
-    h(headingLevel, { class: 'dialogue-title', dir: 'auto', tabindex: headingLevel === 'h1' ? -1 : undefined }, dialogue.title),
+    h(
+      headingLevel,
+      { class: 'dialogue-title', dir: 'auto', tabindex: headingLevel === 'h1' ? -1 : undefined },
+      dialogue.title,
+    ),
     dialogue.description ? h('p', { class: 'dialogue-description', dir: 'auto' }, dialogue.description) : null,
     h(
       'p',
@@ -49,7 +53,11 @@ export function dialogueSummary(context: Context, dialogue: Dialogue, headingLev
         range: formatRange(dialogue.opens_at, dialogue.closes_at, context.i18n.lang),
       }),
     ),
-    h('p', { class: 'dialogue-languages' }, context.t('dialogue.languages', { languages: languageList(context, dialogue.languages) })),
+    h(
+      'p',
+      { class: 'dialogue-languages' },
+      context.t('dialogue.languages', { languages: languageList(context, dialogue.languages) }),
+    ),
     dialogue.prompts.length > 0
       ? h(
           'section',

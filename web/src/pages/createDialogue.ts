@@ -148,7 +148,13 @@ export function createDialogueForm(context: Context): HTMLElement {
     codes: [lang, ...UN_LANGUAGES],
     value: lang,
   });
-  const you = h('fieldset', null, h('legend', null, context.t('create.convener_legend')), name.wrap, convenerLanguage.wrap);
+  const you = h(
+    'fieldset',
+    null,
+    h('legend', null, context.t('create.convener_legend')),
+    name.wrap,
+    convenerLanguage.wrap,
+  );
 
   const keySlot = h('div');
   let keyInput: HTMLInputElement | null = null;

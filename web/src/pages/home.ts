@@ -30,11 +30,7 @@ async function renderMyDialogues(context: Context, section: HTMLElement): Promis
     return;
   }
   const list = h('ul', { class: 'card-list' });
-  replaceChildren(
-    section,
-    h('h2', { id: 'my-dialogues-heading' }, context.t('home.mine_heading')),
-    list,
-  );
+  replaceChildren(section, h('h2', { id: 'my-dialogues-heading' }, context.t('home.mine_heading')), list);
   const rows = await Promise.all(
     credentials.map(async ([dialogueId, token]) => {
       try {

@@ -80,7 +80,11 @@ export async function invitePage(root: HTMLElement, context: Context, inviteToke
     name.wrap,
     language.wrap,
     errors,
-    h('button', { type: 'submit', class: 'primary', id: 'join-submit' }, existing ? context.t('join.resume_submit') : context.t('join.submit')),
+    h(
+      'button',
+      { type: 'submit', class: 'primary', id: 'join-submit' },
+      existing ? context.t('join.resume_submit') : context.t('join.submit'),
+    ),
   );
 
   form.addEventListener('submit', (event) => {
@@ -113,7 +117,17 @@ export async function invitePage(root: HTMLElement, context: Context, inviteToke
   replaceChildren(
     root,
     h('h1', { tabindex: -1 }, context.t('invite.heading')),
-    h('section', { class: 'panel', 'aria-label': context.t('invite.preview_label') }, dialogueSummary(context, dialogue, 'h2'), offer),
-    h('section', { class: 'panel', 'aria-labelledby': 'join-heading' }, h('h2', { id: 'join-heading' }, context.t('join.heading')), form),
+    h(
+      'section',
+      { class: 'panel', 'aria-label': context.t('invite.preview_label') },
+      dialogueSummary(context, dialogue, 'h2'),
+      offer,
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'join-heading' },
+      h('h2', { id: 'join-heading' }, context.t('join.heading')),
+      form,
+    ),
   );
 }

@@ -87,7 +87,8 @@ export async function lobbyPage(root: HTMLElement, context: Context, dialogueId:
     shown = signature;
     // Keep keyboard focus on the same session's button across refreshes.
     const active = document.activeElement;
-    const focusedSession = active instanceof HTMLElement && list.contains(active) ? active.dataset.sessionId : undefined;
+    const focusedSession =
+      active instanceof HTMLElement && list.contains(active) ? active.dataset.sessionId : undefined;
     replaceChildren(list, ...items.map((session) => sessionItem(context, session, act)));
     empty.hidden = items.length > 0;
     if (focusedSession) {
@@ -106,7 +107,9 @@ export async function lobbyPage(root: HTMLElement, context: Context, dialogueId:
 
   const act = (session: Session): void => {
     clearError(errors);
-    const action = session.joined ? context.api.leaveSession(session.id, token) : context.api.joinSession(session.id, token);
+    const action = session.joined
+      ? context.api.leaveSession(session.id, token)
+      : context.api.joinSession(session.id, token);
     action.then(
       (updated) => {
         if (!context.isActive()) return;
@@ -130,8 +133,14 @@ export async function lobbyPage(root: HTMLElement, context: Context, dialogueId:
       'section',
       { class: 'panel you', 'aria-labelledby': 'you-heading' },
       h('h2', { id: 'you-heading', class: 'visually-hidden' }, context.t('lobby.you_heading')),
-      h('p', { id: 'you' }, context.t('lobby.you', { name: member.display_name, role: roleName(context, member.role) })),
-      member.role !== 'participant' ? h('p', null, h('a', { href: dashboardPath(dialogue.id) }, context.t('lobby.dashboard_link'))) : null,
+      h(
+        'p',
+        { id: 'you' },
+        context.t('lobby.you', { name: member.display_name, role: roleName(context, member.role) }),
+      ),
+      member.role !== 'participant'
+        ? h('p', null, h('a', { href: dashboardPath(dialogue.id) }, context.t('lobby.dashboard_link')))
+        : null,
     ),
     h(
       'section',
