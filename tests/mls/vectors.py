@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 
-VECTOR_DIR = Path(
-    os.environ.get(
-        "INDABA_MLS_VECTORS", Path(__file__).resolve().parents[3] / "shared" / "vectors" / "mls"
-    )
-)
+from tests.conftest import SHARED
+
+VECTOR_DIR = Path(os.environ.get("INDABA_MLS_VECTORS", SHARED / "vectors" / "mls"))
 SUPPORTED = (1, 2, 3)
 # Fields whose values are text, not hex, per file.  The key-schedule exporter label
 # looks like hex but every implementation (and the generator) uses its ASCII text.
@@ -45,7 +43,10 @@ def _decode(value: Any, text_keys: frozenset[str], key: str = "") -> Any:
 def load(name: str) -> list[dict[str, Any]]:
     path = VECTOR_DIR / name
     if not path.exists():
-        pytest.skip(f"vector file {path} not present")
+        pytest.skip(
+            f"vector file {path} not present (set INDABA_SHARED to the shared/ folder)",
+            allow_module_level=True,
+        )
     with path.open() as fh:
         data: list[dict[str, Any]] = _decode(json.load(fh), TEXT_KEYS.get(name, frozenset()))
     return data
