@@ -37,7 +37,7 @@ never shows bytes.  Python cannot reliably erase memory: see docs/mls.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .crypto import CipherSuite
 
@@ -72,6 +72,32 @@ class EpochSecrets:
 
     def __repr__(self) -> str:
         return "EpochSecrets(<redacted>)"
+
+    def without_transient(self) -> EpochSecrets:
+        """Drop the secrets a member no longer needs once the epoch is set up.
+
+        ``joiner_secret``, ``welcome_secret`` and ``epoch_secret`` only serve to derive
+        the others, and ``encryption_secret`` lives on in the secret tree, which deletes
+        it as it derives; keeping them would weaken forward secrecy (§9.2, §16.6).
+        """
+        return replace(
+            self, joiner_secret=b"", welcome_secret=b"", epoch_secret=b"", encryption_secret=b""
+        )
+
+    FIELDS = (
+        "joiner_secret",
+        "welcome_secret",
+        "epoch_secret",
+        "sender_data_secret",
+        "encryption_secret",
+        "exporter_secret",
+        "external_secret",
+        "confirmation_key",
+        "membership_key",
+        "resumption_psk",
+        "epoch_authenticator",
+        "init_secret",
+    )
 
 
 def joiner_secret_for(

@@ -31,8 +31,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from .codec import Reader, Writer
 from .crypto import CipherSuite
-from .errors import CryptoError, UsageError, ValidationError
+from .errors import CryptoError, DecodeError, UsageError, ValidationError
 
 __all__ = [
     "RatchetKind",
@@ -159,6 +160,48 @@ class SecretTree:
             c.skipped = dict(r.skipped)
             other._ratchets[key] = c
         return other
+
+    def encode(self) -> bytes:
+        """The ratchet state for storage (secrets included: store it encrypted)."""
+        w = Writer().u32(self.n_leaves).u32(self.out_of_order_tolerance)
+        w.u32(self.maximum_forward_distance)
+        w.vector(sorted(self._nodes.items()), lambda w2, kv: w2.u32(kv[0]).opaque_v(kv[1]))
+
+        def ratchet(w2: Writer, item: tuple[tuple[int, RatchetKind], _HashRatchet]) -> None:
+            (leaf, kind), r = item
+            w2.u32(leaf).u8(kind).u32(r.generation).opaque_v(r.secret)
+            w2.vector(
+                sorted(r.skipped.items()),
+                lambda w3, kv: w3.u32(kv[0]).opaque_v(kv[1].key).opaque_v(kv[1].nonce),
+            )
+
+        w.vector(sorted(self._ratchets.items()), ratchet)
+        return w.getvalue()
+
+    @classmethod
+    def decode(cls, cs: CipherSuite, data: bytes) -> SecretTree:
+        r = Reader(data)
+        n_leaves = r.u32()
+        if n_leaves < 1:
+            raise DecodeError("secret tree without leaves")
+        tree = cls(
+            cs, b"", n_leaves, out_of_order_tolerance=r.u32(), maximum_forward_distance=r.u32()
+        )
+        tree._nodes = dict(r.vector(lambda r2: (r2.u32(), r2.opaque_v())))
+
+        def ratchet(r2: Reader) -> tuple[tuple[int, RatchetKind], _HashRatchet]:
+            leaf, kind_id, generation, secret = r2.u32(), r2.u8(), r2.u32(), r2.opaque_v()
+            if kind_id > 1:
+                raise DecodeError(f"unknown ratchet kind {kind_id}")
+            h = _HashRatchet(cs, secret)
+            h.generation = generation
+            for g, key, nonce in r2.vector(lambda r3: (r3.u32(), r3.opaque_v(), r3.opaque_v())):
+                h.skipped[g] = RatchetSecret(g, key, nonce)
+            return (leaf, RatchetKind(kind_id)), h
+
+        tree._ratchets = dict(r.vector(ratchet))
+        r.done()
+        return tree
 
     def __repr__(self) -> str:
         return f"SecretTree(n_leaves={self.n_leaves}, <secrets redacted>)"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets as _secrets
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..crypto import CipherSuite
 from ..errors import UsageError
@@ -56,8 +56,8 @@ class Group:
         external_psks: dict[bytes, bytes] | None = None,
     ) -> None:
         self.config = config or GroupConfig()
-        self._state = state
         self._secret_tree = self._new_secret_tree(state)
+        self._state = _forget_transient(state)
         self._proposals: dict[bytes, CachedProposal] = {}
         self._update_keys: dict[bytes, bytes] = {}
         self._external_psks: dict[bytes, bytes] = dict(external_psks or {})
@@ -200,6 +200,19 @@ class Group:
             random=random,
         )
 
+    # --- persistence ------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """This member's full state (secrets included: encrypt it at rest)."""
+        from .persist import dump
+
+        return dump(self)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, config: GroupConfig | None = None) -> Group:
+        from .persist import load
+
+        return load(data, config=config)
+
     def group_info(self) -> bytes:
         """A signed GroupInfo (MLSMessage) for external joiners of the current epoch."""
         from ..transcript import confirmation_tag
@@ -235,14 +248,18 @@ class Group:
         )
 
     def _install(self, state: EpochState) -> None:
-        self._state = state
         self._secret_tree = self._new_secret_tree(state)
+        self._state = _forget_transient(state)
         self._proposals.clear()
         self._update_keys.clear()
         self._resumption_psks[(state.group_id, state.epoch)] = state.secrets.resumption_psk
         window = self.config.resumption_psk_window
         for key in sorted(self._resumption_psks, key=lambda k: k[1])[: -window or None]:
             del self._resumption_psks[key]
+
+
+def _forget_transient(state: EpochState) -> EpochState:
+    return replace(state, secrets=state.secrets.without_transient())
 
 
 def _key_package(kp: KeyPackage | bytes) -> KeyPackage:
