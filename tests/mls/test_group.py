@@ -138,3 +138,20 @@ def test_secrets_not_in_repr() -> None:
     text = repr(g) + repr(g.state) + repr(g.secret_tree)
     assert g.epoch_authenticator.hex() not in text
     assert g.state.secrets.init_secret.hex() not in text
+
+
+def test_late_application_message_from_previous_epoch() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1", "m2")
+    late = cl.members["m1"].encrypt(b"late")
+    later = cl.members["m1"].encrypt(b"later")
+    cl.deliver_commit("m0", cl.members["m0"].commit())
+    reader = cl.members["m2"]
+    restored = type(reader).from_bytes(reader.to_bytes())
+    for g in (reader, restored):
+        got = g.process(late)
+        assert isinstance(got, ApplicationMessage) and got.data == b"late"
+        assert got.epoch == g.epoch - 1
+    cl.deliver_commit("m0", cl.members["m0"].commit())
+    with pytest.raises(ValidationError, match="epoch"):
+        reader.process(later)  # two epochs back: outside the window

@@ -64,6 +64,7 @@ class Group:
         self._resumption_psks: dict[tuple[bytes, int], bytes] = {
             (state.group_id, state.epoch): state.secrets.resumption_psk
         }
+        self._past: dict[int, tuple[EpochState, SecretTree]] = {}
         self._active = True
 
     def _new_secret_tree(self, state: EpochState) -> SecretTree:
@@ -247,7 +248,15 @@ class Group:
             staged.self_removed,
         )
 
+    def past_epoch(self, epoch: int) -> tuple[EpochState, SecretTree] | None:
+        """A recent epoch kept for late application messages, if still held."""
+        return self._past.get(epoch)
+
     def _install(self, state: EpochState) -> None:
+        if self.config.max_past_epochs > 0:
+            self._past[self._state.epoch] = (self._state.as_past(), self._secret_tree)
+            for old in sorted(self._past)[: -self.config.max_past_epochs]:
+                del self._past[old]
         self._secret_tree = self._new_secret_tree(state)
         self._state = _forget_transient(state)
         self._proposals.clear()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..codec import Writer
 from ..errors import UsageError
-from ..key_schedule import external_key_pair, welcome_secret_for
+from ..key_schedule import external_key_pair
 from ..psk import PreSharedKeyID
 from ..tree.leaf_node import Extension, LeafNode, LeafNodeSource
 from ..tree.treekem import generate_update_path
@@ -195,12 +195,11 @@ def create_commit(
     ac = AuthenticatedContent(wf, content, FramedContentAuthData(sig, tag))
     data = protect(g, ac)
 
-    welcome = None
-    info = group_info(g, new_state, tag)
+    welcome = info_bytes = None
     if applied.added:
-        encrypted_info = encrypt_group_info(
-            cs, welcome_secret_for(cs, new_state.secrets.joiner_secret, psk_secret), info
-        )
+        info = group_info(g, new_state, tag)
+        info_bytes = MLSMessage(info).encode()
+        encrypted_info = encrypt_group_info(cs, new_state.secrets.welcome_secret, info)
         recipients = []
         for leaf, kp in applied.added:
             path_secret = None
@@ -223,4 +222,4 @@ def create_commit(
         base_epoch_authenticator=s.secrets.epoch_authenticator,
         next_state=new_state,
     )
-    return CommitOutput(data, welcome, MLSMessage(info).encode(), staged)
+    return CommitOutput(data, welcome, info_bytes, staged)

@@ -12,7 +12,7 @@ epochs other than their resumption PSKs.
 from __future__ import annotations
 
 from ..codec import Reader, Writer
-from ..crypto import cipher_suite
+from ..crypto import CipherSuite, cipher_suite
 from ..errors import DecodeError, UsageError
 from ..key_schedule import EpochSecrets
 from ..secret_tree import SecretTree
@@ -28,6 +28,7 @@ from .state import EpochState, GroupConfig
 __all__ = ["dump", "load"]
 
 FORMAT_VERSION = 1
+FIELDS = EpochSecrets.FIELDS
 
 
 def dump(g: Group) -> bytes:
@@ -53,7 +54,25 @@ def dump(g: Group) -> bytes:
         sorted(g._resumption_psks.items()),
         lambda w2, kv: w2.opaque_v(kv[0][0]).u64(kv[0][1]).opaque_v(kv[1]),
     )
+
+    def past(w2: Writer, item: tuple[int, tuple[EpochState, SecretTree]]) -> None:
+        epoch, (ps, st) = item
+        w2.u64(epoch).opaque_v(ps.context.encode()).u32(ps.tree.n_leaves)
+        w2.opaque_v(ps.tree.encode()).u32(ps.own_leaf).opaque_v(ps.secrets.sender_data_secret)
+        w2.opaque_v(st.encode())
+
+    w.vector(sorted(g._past.items()), past)
     return w.getvalue()
+
+
+def _read_tree(cs: CipherSuite, r: Reader) -> RatchetTree:
+    n_leaves = r.u32()
+    tree = RatchetTree.decode(cs, r.opaque_v())
+    while tree.n_leaves < n_leaves:
+        tree.extend()
+    if tree.n_leaves != n_leaves:
+        raise DecodeError("stored tree size is inconsistent")
+    return tree
 
 
 def load(data: bytes, *, config: GroupConfig | None = None) -> Group:
@@ -66,10 +85,7 @@ def load(data: bytes, *, config: GroupConfig | None = None) -> Group:
         raise DecodeError(exc.message) from exc
     active = r.boolean()
     context = GroupContext.decode(r.opaque_v())
-    n_leaves = r.u32()
-    tree = RatchetTree.decode(cs, r.opaque_v())
-    while tree.n_leaves < n_leaves:
-        tree.extend()
+    tree = _read_tree(cs, r)
     private = TreeKEMPrivate.decode(cs, r.opaque_v())
     own_leaf = LeafIndex(r.u32())
     signature_priv = r.opaque_v()
@@ -82,8 +98,21 @@ def load(data: bytes, *, config: GroupConfig | None = None) -> Group:
     update_keys = r.vector(lambda r2: (r2.opaque_v(), r2.opaque_v()))
     external = r.vector(lambda r2: (r2.opaque_v(), r2.opaque_v()))
     resumption = r.vector(lambda r2: ((r2.opaque_v(), r2.u64()), r2.opaque_v()))
+
+    def past(r2: Reader) -> tuple[int, tuple[EpochState, SecretTree]]:
+        epoch = r2.u64()
+        ctx = GroupContext.decode(r2.opaque_v())
+        ptree = _read_tree(cs, r2)
+        leaf = LeafIndex(r2.u32())
+        sd = r2.opaque_v()
+        st = SecretTree.decode(cs, r2.opaque_v())
+        empty = EpochSecrets(**{n: sd if n == "sender_data_secret" else b"" for n in FIELDS})
+        ps = EpochState(cs, ctx, ptree, TreeKEMPrivate(cs, leaf, {}), leaf, b"", empty, b"")
+        return epoch, (ps, st)
+
+    past_epochs = dict(r.vector(past))
     r.done()
-    if tree.n_leaves != n_leaves or secret_tree.n_leaves != n_leaves:
+    if secret_tree.n_leaves != tree.n_leaves:
         raise DecodeError("stored tree and secret tree sizes disagree")
     state = EpochState(cs, context, tree, private, own_leaf, signature_priv, secrets, interim)
     g = Group.__new__(Group)
@@ -94,5 +123,6 @@ def load(data: bytes, *, config: GroupConfig | None = None) -> Group:
     g._update_keys = dict(update_keys)
     g._external_psks = dict(external)
     g._resumption_psks = dict(resumption)
+    g._past = past_epochs
     g._active = active
     return g

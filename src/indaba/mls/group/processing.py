@@ -16,6 +16,7 @@ from ..errors import CryptoError, DecodeError, UsageError, ValidationError
 from ..framing import unprotect_private, unprotect_public, verify_content
 from ..hpke import export_receiver
 from ..key_schedule import external_key_pair
+from ..secret_tree import SecretTree
 from ..tree.leaf_node import Credential, LeafNodeSource
 from ..tree.operations import add_leaf
 from ..tree.treekem import decrypt_update_path, merge_update_path
@@ -32,7 +33,7 @@ from ..wire.proposals import Add, Commit, Proposal, Remove, Update
 from .epoch import next_epoch
 from .proposal_list import _check_unique_keys, apply_proposals, validate_leaf_node
 from .results import ApplicationMessage, ProcessResult, ProposalReceived, StagedCommit
-from .state import EXT_EXTERNAL_SENDERS, find_extension
+from .state import EXT_EXTERNAL_SENDERS, EpochState, find_extension
 
 if TYPE_CHECKING:
     from .group import Group
@@ -86,7 +87,12 @@ def _unprotect(g: Group, msg: MLSMessage) -> AuthenticatedContent:
     if group_id != s.group_id:
         raise ValidationError("message for another group")
     if epoch != s.epoch:
-        raise ValidationError(f"message for epoch {epoch}, group is at epoch {s.epoch}")
+        past = g.past_epoch(epoch)
+        if past is None or not (
+            isinstance(body, PrivateMessage) and body.content_type == ContentType.APPLICATION
+        ):
+            raise ValidationError(f"message for epoch {epoch}, group is at epoch {s.epoch}")
+        return _unprotect_past(past[0], past[1], body)
     if isinstance(body, PublicMessage):
         if body.content.content_type == ContentType.APPLICATION:
             raise ValidationError("application data in a PublicMessage")
@@ -99,6 +105,19 @@ def _unprotect(g: Group, msg: MLSMessage) -> AuthenticatedContent:
     if ac.content.sender.sender_type == SenderType.MEMBER and ac.content.sender.index == s.own_leaf:
         raise UsageError("own message echoed back: merge the StagedCommit from create_commit")
     if not verify_content(s.cs, _signature_key(g, ac), ac, s.context_bytes):
+        raise CryptoError("message signature does not verify")
+    return ac
+
+
+def _unprotect_past(
+    s: EpochState, secret_tree: SecretTree, body: PrivateMessage
+) -> AuthenticatedContent:
+    """A late application message from a recent epoch (bounded by max_past_epochs)."""
+    ac = unprotect_private(s.cs, body, secret_tree, s.secrets.sender_data_secret)
+    leaf = s.tree.leaf(LeafIndex(ac.content.sender.index))
+    if leaf is None or ac.content.sender.index == s.own_leaf:
+        raise ValidationError("late message from an unknown leaf or from ourselves")
+    if not verify_content(s.cs, leaf.signature_key, ac, s.context_bytes):
         raise CryptoError("message signature does not verify")
     return ac
 

@@ -82,6 +82,8 @@ class CommitOutput:
 
     Send ``commit`` to the group and ``welcome`` (if any) to the new members, then call
     ``Group.merge(staged)`` once the delivery service has accepted the commit.
+    ``group_info`` (the one inside the Welcome) is set only when members were added;
+    ``Group.group_info()`` after the merge gives one for external joiners.
     """
 
     commit: bytes = field(repr=False)

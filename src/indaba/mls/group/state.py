@@ -7,7 +7,7 @@ hash ratchets and the proposals received in this epoch -- live on ``Group`` itse
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from ..crypto import CipherSuite
@@ -60,6 +60,9 @@ class GroupConfig:
     external_pub_in_group_info: bool = True
     #: how many past epochs' resumption PSKs to keep
     resumption_psk_window: int = 4
+    #: how many past epochs may still deliver (late) application messages; each kept
+    #: epoch keeps its message keys, which delays forward secrecy by that many epochs
+    max_past_epochs: int = 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +95,21 @@ class EpochState:
         leaf = self.tree.leaf(self.own_leaf)
         assert leaf is not None
         return leaf
+
+    def as_past(self) -> EpochState:
+        """What a past epoch keeps to read late application messages: no TreeKEM keys,
+        no secrets but ``sender_data_secret``."""
+        empty = replace(
+            self.secrets,
+            **{name: b"" for name in EpochSecrets.FIELDS if name != "sender_data_secret"},
+        )
+        return replace(
+            self,
+            private=TreeKEMPrivate(self.cs, self.own_leaf, {}),
+            signature_priv=b"",
+            secrets=empty,
+            interim_transcript_hash=b"",
+        )
 
     def __repr__(self) -> str:
         return (
