@@ -17,6 +17,8 @@ function error(status: number, code: string, message: string, field: string | nu
   return json(status, { error: { code, message, field } });
 }
 
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 let serial = 0;
 const id = (prefix: string): string => `${prefix}${++serial}`;
 
@@ -84,8 +86,8 @@ export class FakeServer {
       topic: 'Transport',
       languages: ['en', 'fr'],
       capacity: 5,
-      starts_at: '2026-06-01T10:00:00Z',
-      ends_at: '2026-06-01T11:00:00Z',
+      starts_at: new Date(Date.now() + DAY).toISOString(),
+      ends_at: new Date(Date.now() + DAY + HOUR).toISOString(),
       facilitator: null,
       participant_count: 0,
       joined: false,

@@ -335,3 +335,40 @@ describe('shell', () => {
     }
   });
 });
+
+describe('facilitator dashboard', () => {
+  it('creates sessions the facilitator facilitates and invites participants to their own sessions', async () => {
+    const server = new FakeServer();
+    const { dialogue } = server.addDialogue();
+    const { member, token } = server.addMember(dialogue.id, 'facilitator', 'Nadia', 'en');
+    server.addSession(dialogue.id, { topic: 'Theirs', facilitator: { id: member.id, display_name: 'Nadia' } });
+    server.addSession(dialogue.id, { topic: 'Someone else’s' });
+    localStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ [dialogue.id]: token }));
+    await open(server, `/d/${dialogue.id}/dashboard`);
+
+    expect(main().querySelector('[data-stat]')).toBeNull();
+    expect(document.getElementById('session-facilitator')).toBeNull();
+    expect(main().textContent).toContain('You will facilitate the sessions you create.');
+    expect([...byLabel<HTMLSelectElement>('Invite as').options].map((o) => o.value)).toEqual(['participant']);
+    expect([...byLabel<HTMLSelectElement>('Session').options].map((o) => o.textContent)).toEqual([
+      'The whole dialogue',
+      'Theirs',
+    ]);
+
+    byLabel<HTMLInputElement>('Topic').value = 'Mine too';
+    submit(document.getElementById('session-submit')?.closest('form') ?? null);
+    await settle();
+    const created = server.calls.find((c) => c.method === 'POST' && c.path.endsWith('/sessions'));
+    expect(created?.body).not.toHaveProperty('facilitator_id');
+  });
+
+  it('lets a convener name themselves as facilitator', async () => {
+    const server = new FakeServer();
+    const { dialogue, token, convener } = server.addDialogue();
+    localStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ [dialogue.id]: token }));
+    await open(server, `/d/${dialogue.id}/dashboard`);
+    const choices = [...byLabel<HTMLSelectElement>('Facilitator').options];
+    expect(choices.map((o) => o.textContent)).toEqual(['No facilitator', 'Convener (you)']);
+    expect(choices[1]?.value).toBe(convener.id);
+  });
+});

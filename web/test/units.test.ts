@@ -2,7 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS_KEY, CredentialStore } from '../src/credentials';
 import { isLanguageCode, languageLabel, parseCodes, uniqueCodes } from '../src/lang';
 import { dashboardPath, lobbyPath, matchRoute } from '../src/router';
+import { sessionAction } from '../src/pages/lobby';
 import { localInputToIso, roundUp, toLocalInputValue } from '../src/time';
+import type { Session } from '../src/types';
 
 describe('matchRoute', () => {
   it('matches every page', () => {
@@ -87,5 +89,34 @@ describe('language codes', () => {
   it('names languages in the interface language', () => {
     expect(languageLabel('fr', 'en')).toBe('French (fr)');
     expect(languageLabel('fr', 'fr')).toBe('français (fr)');
+  });
+});
+
+describe('sessionAction', () => {
+  const base: Session = {
+    id: 's',
+    dialogue_id: 'd',
+    topic: 't',
+    languages: ['en'],
+    capacity: 2,
+    starts_at: '2026-01-01T10:00:00Z',
+    ends_at: '2026-01-01T11:00:00Z',
+    facilitator: null,
+    participant_count: 0,
+    joined: false,
+  };
+  const before = Date.parse('2026-01-01T10:30:00Z');
+  const after = Date.parse('2026-01-01T11:00:00Z');
+
+  it('offers joining while there is room and time', () => {
+    expect(sessionAction(base, before, false)).toBe('join');
+    expect(sessionAction({ ...base, participant_count: 2 }, before, false)).toBe('full');
+    expect(sessionAction(base, after, false)).toBe('ended');
+    expect(sessionAction(base, before, true)).toBe('closed');
+  });
+
+  it('always lets a member leave', () => {
+    const joined = { ...base, joined: true, participant_count: 2 };
+    expect(sessionAction(joined, after, true)).toBe('leave');
   });
 });

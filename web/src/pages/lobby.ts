@@ -5,24 +5,49 @@ import { clearError, errorRegion, quoteAttr, showError } from '../components/for
 import type { Context } from '../context';
 import { h, replaceChildren } from '../dom';
 import { dashboardPath } from '../router';
+import type { MessageKey } from '../i18n';
 import { formatRange } from '../time';
 import type { Me, Session } from '../types';
 
 export const REFRESH_MS = 5000;
 
-function sessionItem(context: Context, session: Session, act: (session: Session) => void): HTMLLIElement {
-  const full = session.participant_count >= session.capacity;
+export type SessionAction = 'join' | 'leave' | 'full' | 'ended' | 'closed';
+
+/** What the session's button offers: leaving is always possible, joining only while there is room and time. */
+export function sessionAction(session: Session, now: number, dialogueClosed: boolean): SessionAction {
+  if (session.joined) return 'leave';
+  if (dialogueClosed) return 'closed';
+  if (Date.parse(session.ends_at) <= now) return 'ended';
+  if (session.participant_count >= session.capacity) return 'full';
+  return 'join';
+}
+
+const ACTION_LABELS: Record<SessionAction, MessageKey> = {
+  join: 'lobby.join',
+  leave: 'lobby.leave',
+  full: 'lobby.full',
+  ended: 'lobby.ended',
+  closed: 'dialogue.status_closed',
+};
+
+function sessionItem(
+  context: Context,
+  session: Session,
+  dialogueClosed: boolean,
+  act: (session: Session) => void,
+): HTMLLIElement {
+  const action = sessionAction(session, Date.now(), dialogueClosed);
   const button = h(
     'button',
     {
       type: 'button',
-      class: session.joined ? 'secondary' : 'primary',
+      class: action === 'join' ? 'primary' : 'secondary',
       'data-session-id': session.id,
-      'data-action': session.joined ? 'leave' : full ? 'full' : 'join',
-      disabled: !session.joined && full,
+      'data-action': action,
+      disabled: action !== 'join' && action !== 'leave',
       'aria-describedby': `session-topic-${session.id}`,
     },
-    session.joined ? context.t('lobby.leave') : full ? context.t('lobby.full') : context.t('lobby.join'),
+    context.t(ACTION_LABELS[action]),
   );
   button.addEventListener('click', () => act(session));
   const facts: [string, string][] = [
@@ -77,19 +102,21 @@ export async function lobbyPage(root: HTMLElement, context: Context, dialogueId:
   context.setTitle(dialogue.title);
 
   const list = h('ul', { class: 'card-list sessions', 'aria-live': 'off' });
+  const closed = dialogue.status === 'closed';
   const empty = h('p', { class: 'empty' }, context.t('lobby.no_sessions'));
   const errors = errorRegion('lobby-error');
   let shown = '';
 
   const render = (items: Session[]): void => {
-    const signature = JSON.stringify(items);
+    // The minute is part of the signature so that a session that has just ended shows it.
+    const signature = `${Math.floor(Date.now() / 60_000)}:${JSON.stringify(items)}`;
     if (signature === shown) return;
     shown = signature;
     // Keep keyboard focus on the same session's button across refreshes.
     const active = document.activeElement;
     const focusedSession =
       active instanceof HTMLElement && list.contains(active) ? active.dataset.sessionId : undefined;
-    replaceChildren(list, ...items.map((session) => sessionItem(context, session, act)));
+    replaceChildren(list, ...items.map((session) => sessionItem(context, session, closed, act)));
     empty.hidden = items.length > 0;
     if (focusedSession) {
       list.querySelector<HTMLButtonElement>(`button[data-session-id="${quoteAttr(focusedSession)}"]`)?.focus();
@@ -147,13 +174,17 @@ export async function lobbyPage(root: HTMLElement, context: Context, dialogueId:
       { class: 'panel', 'aria-labelledby': 'sessions-heading' },
       h('h2', { id: 'sessions-heading' }, context.t('lobby.sessions_heading')),
       errors,
+      closed ? h('p', { class: 'notice' }, context.t('lobby.closed_note')) : null,
       empty,
       list,
     ),
   );
   render(sessions);
 
-  const timer = window.setInterval(() => void refresh(), REFRESH_MS);
+  // Poll while the page is visible; a hidden tab catches up when it is shown again.
+  const timer = window.setInterval(() => {
+    if (document.visibilityState !== 'hidden') void refresh();
+  }, REFRESH_MS);
   const onFocus = (): void => void refresh();
   const onVisible = (): void => {
     if (document.visibilityState === 'visible') void refresh();

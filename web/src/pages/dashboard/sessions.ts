@@ -16,7 +16,7 @@ import { h, replaceChildren } from '../../dom';
 import type { MessageKey } from '../../i18n';
 import { languageLabel } from '../../lang';
 import { formatRange, localInputToIso, roundUp, toLocalInputValue } from '../../time';
-import type { NewSession } from '../../types';
+import type { NewSession, Session } from '../../types';
 import type { DashboardState as State } from './state';
 
 const HOUR = 3600 * 1000;
@@ -51,7 +51,7 @@ export function renderSessionList(state: State, list: HTMLUListElement): void {
 }
 
 export function createSessionForm(state: State, done: () => void): HTMLElement {
-  const { context, dialogue, me } = state;
+  const { context, dialogue } = state;
   const topic = inputField({
     label: context.t('sessions.topic_label'),
     name: 'topic',
@@ -97,18 +97,7 @@ export function createSessionForm(state: State, done: () => void): HTMLElement {
     value: toLocalInputValue(new Date(start.getTime() + HOUR)),
     required: true,
   });
-  const selfIsFacilitator = state.facilitators.some((f) => f.id === me.member.id);
-  const facilitator = selectField({
-    label: context.t('sessions.facilitator_label'),
-    name: 'facilitator_id',
-    id: 'session-facilitator',
-    value: selfIsFacilitator ? me.member.id : '',
-    choices: [
-      { value: '', label: context.t('sessions.facilitator_none') },
-      ...state.facilitators.map((f) => ({ value: f.id, label: f.display_name })),
-    ],
-    hint: state.facilitators.length === 0 ? context.t('sessions.facilitator_hint') : undefined,
-  });
+  const facilitator = facilitatorChoice(state);
   const errors = errorRegion('session-error');
   const form = h(
     'form',
@@ -147,7 +136,8 @@ export function createSessionForm(state: State, done: () => void): HTMLElement {
       starts_at: startsAt,
       ends_at: endsAt,
     };
-    if (facilitator.control.value) body.facilitator_id = facilitator.control.value;
+    const facilitatorId = facilitator.value();
+    if (facilitatorId) body.facilitator_id = facilitatorId;
     void busy(form, async () => {
       try {
         const created = await context.api.createSession(dialogue.id, body, state.token);
@@ -167,12 +157,47 @@ export function createSessionForm(state: State, done: () => void): HTMLElement {
   );
 }
 
+/**
+ * Who facilitates a new session. A convener picks among the dialogue's
+ * facilitators (or themselves, or nobody); a facilitator always facilitates
+ * the sessions they create, so they get a note instead of a choice.
+ */
+function facilitatorChoice(state: State): { wrap: HTMLElement; value(): string | null } {
+  const { context, me } = state;
+  if (me.member.role === 'facilitator') {
+    return {
+      wrap: h('p', { class: 'hint', id: 'session-facilitator-note' }, context.t('sessions.facilitator_self_note')),
+      value: () => null,
+    };
+  }
+  const field = selectField({
+    label: context.t('sessions.facilitator_label'),
+    name: 'facilitator_id',
+    id: 'session-facilitator',
+    value: '',
+    choices: [
+      { value: '', label: context.t('sessions.facilitator_none') },
+      ...state.facilitators.map((f) => ({ value: f.id, label: f.display_name })),
+      { value: me.member.id, label: context.t('sessions.facilitator_you', { name: me.member.display_name }) },
+    ],
+    hint: state.facilitators.length === 0 ? context.t('sessions.facilitator_hint') : undefined,
+  });
+  return { wrap: field.wrap, value: () => field.control.value || null };
+}
+
+/** Sessions an invite may be for: all of them for a convener, their own for a facilitator. */
+export function invitableSessions(state: State): Session[] {
+  if (state.me.member.role === 'convener') return state.sessions;
+  return state.sessions.filter((session) => session.facilitator?.id === state.me.member.id);
+}
+
 export function fillSessionChoices(state: State, select: HTMLSelectElement): void {
   const current = select.value;
+  const sessions = invitableSessions(state);
   replaceChildren(
     select,
     h('option', { value: '' }, state.context.t('invites.session_none')),
-    ...state.sessions.map((session) => h('option', { value: session.id }, session.topic)),
+    ...sessions.map((session) => h('option', { value: session.id }, session.topic)),
   );
-  select.value = state.sessions.some((s) => s.id === current) ? current : '';
+  select.value = sessions.some((s) => s.id === current) ? current : '';
 }
