@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..codec import Reader
-from ..crypto import CipherSuite
+from ..crypto import CipherSuite, cipher_suite
 from ..errors import CryptoError, DecodeError, UsageError, ValidationError
-from ..key_schedule import derive_epoch_secrets, secrets_from_epoch_secret
+from ..key_schedule import derive_epoch_secrets, secrets_from_epoch_secret, welcome_secret_for
 from ..transcript import confirmation_tag, interim_transcript_hash
 from ..tree.leaf_node import (
     Capabilities,
@@ -34,7 +34,7 @@ from ..wire.message import MLSMessage
 from ..wire.welcome import GroupInfo, Welcome
 from .epoch import resolve_psk_secret
 from .group import Group
-from .state import EXT_RATCHET_TREE, EpochState, GroupConfig, find_extension
+from .state import EXT_EXTERNAL_PUB, EXT_RATCHET_TREE, EpochState, GroupConfig, find_extension
 
 __all__ = ["KeyPackageBundle", "create_group", "create_key_package", "join_from_welcome"]
 
@@ -170,8 +170,6 @@ def join_from_welcome(
         welcome = msg.body
     kp = bundle.key_package
     try:
-        from ..crypto import cipher_suite
-
         cs = cipher_suite(welcome.cipher_suite)
     except UsageError as exc:
         raise ValidationError(exc.message) from exc
@@ -180,12 +178,9 @@ def join_from_welcome(
     entry = find_group_secrets(welcome, kp.ref(cs))
     secrets = decrypt_group_secrets(cs, entry, bundle.init_priv, welcome.encrypted_group_info)
     psks = dict(external_psks or {})
-    provisional = _placeholder_state(cs, bundle)
-    psk_secret = resolve_psk_secret(provisional, secrets.psks, psks, {})
-    epoch_secrets_for_welcome = derive_epoch_secrets(cs, secrets.joiner_secret, psk_secret, b"")
-    info = decrypt_group_info(
-        cs, epoch_secrets_for_welcome.welcome_secret, welcome.encrypted_group_info
-    )
+    psk_secret = resolve_psk_secret(cs, secrets.psks, psks, {})
+    welcome_secret = welcome_secret_for(cs, secrets.joiner_secret, psk_secret)
+    info = decrypt_group_info(cs, welcome_secret, welcome.encrypted_group_info)
     tree = verified_group_info(cs, info, ratchet_tree)
     own = next((i for i, leaf in tree.leaves() if leaf.encode() == kp.leaf_node.encode()), None)
     if own is None:
@@ -216,23 +211,6 @@ def join_from_welcome(
     return Group(state, config=config, external_psks=psks)
 
 
-def _placeholder_state(cs: CipherSuite, bundle: KeyPackageBundle) -> EpochState:
-    """An EpochState standing in before the real one is known (only ``cs`` is read)."""
-    leaf = bundle.key_package.leaf_node
-    tree = RatchetTree.one_member(cs, leaf)
-    empty = secrets_from_epoch_secret(cs, bytes(cs.Nh))
-    return EpochState(
-        cs,
-        GroupContext(cs.suite_id, b"", 0, b"", b""),
-        tree,
-        TreeKEMPrivate(cs, LeafIndex(0), {}),
-        LeafIndex(0),
-        b"",
-        empty,
-        b"",
-    )
-
-
 def read_group_info(data: bytes) -> GroupInfo:
     msg = MLSMessage.decode(data)
     if not isinstance(msg.body, GroupInfo):
@@ -241,8 +219,6 @@ def read_group_info(data: bytes) -> GroupInfo:
 
 
 def external_pub(info: GroupInfo) -> bytes:
-    from .state import EXT_EXTERNAL_PUB
-
     data = find_extension(info.extensions, EXT_EXTERNAL_PUB)
     if data is None:
         raise ValidationError("GroupInfo has no external_pub extension")

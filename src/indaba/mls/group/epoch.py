@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..crypto import CipherSuite
 from ..errors import ValidationError
 from ..key_schedule import derive_epoch_secrets, joiner_secret_for
 from ..psk import PreSharedKeyID, PSKType, psk_secret
@@ -30,7 +31,7 @@ __all__ = ["next_epoch", "resolve_psk_secret"]
 
 
 def resolve_psk_secret(
-    state: EpochState,
+    cs: CipherSuite,
     psk_ids: Sequence[PreSharedKeyID],
     external_psks: Mapping[bytes, bytes],
     resumption_psks: Mapping[tuple[bytes, int], bytes],
@@ -45,7 +46,7 @@ def resolve_psk_secret(
         if value is None:
             raise ValidationError("commit references a PSK this member does not have")
         resolved.append((pid, value))
-    return psk_secret(state.cs, resolved)
+    return psk_secret(cs, resolved)
 
 
 def next_epoch(

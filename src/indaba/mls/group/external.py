@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from ..crypto import CipherSuite
 from ..framing import sign_content
 from ..hpke import export_sender
+from ..key_schedule import EpochSecrets
 from ..psk import PreSharedKeyID
 from ..transcript import interim_transcript_hash
 from ..tree.leaf_node import Capabilities, Credential, LeafNode, LeafNodeSource
@@ -84,7 +85,7 @@ def join_by_external_commit(
         private=TreeKEMPrivate(cs, LeafIndex(0), {}),
         own_leaf=LeafIndex(0),
         signature_priv=signature_priv,
-        secrets=None,  # type: ignore[arg-type]  # never read on this path
+        secrets=EpochSecrets(**dict.fromkeys(EpochSecrets.FIELDS, b"")),  # not read here
         interim_transcript_hash=interim_transcript_hash(
             cs, old_context.confirmed_transcript_hash, info.confirmation_tag
         ),
@@ -128,7 +129,7 @@ def join_by_external_commit(
         WireFormat.PUBLIC_MESSAGE, content, FramedContentAuthData(sig, b"")
     )
     known = dict(external_psks or {})
-    psk_secret = resolve_psk_secret(base, applied.psks, known, {})
+    psk_secret = resolve_psk_secret(cs, applied.psks, known, {})
     state, tag = next_epoch(
         base,
         unconfirmed,

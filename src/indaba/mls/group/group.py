@@ -22,12 +22,13 @@ from ..errors import UsageError
 from ..key_schedule import mls_exporter
 from ..psk import PreSharedKeyID
 from ..secret_tree import SecretTree
+from ..transcript import confirmation_tag
 from ..tree.leaf_node import Extension, LeafNode
 from ..tree_math import LeafIndex
 from ..wire.framing import AuthenticatedContent, ContentType, Sender, WireFormat
 from ..wire.key_package import KeyPackage
 from ..wire.message import MLSMessage
-from ..wire.proposals import PreSharedKey, Proposal, Remove
+from ..wire.proposals import Add, PreSharedKey, Proposal, Remove
 from . import membership, processing
 from .epoch import resolve_psk_secret
 from .results import CommitApplied, CommitOutput, ProcessResult, StagedCommit
@@ -130,7 +131,9 @@ class Group:
         self._external_psks[bytes(psk_id)] = bytes(psk)
 
     def psk_secret(self, psk_ids: Sequence[PreSharedKeyID]) -> bytes:
-        return resolve_psk_secret(self._state, psk_ids, self._external_psks, self._resumption_psks)
+        return resolve_psk_secret(
+            self._state.cs, psk_ids, self._external_psks, self._resumption_psks
+        )
 
     # --- proposal cache ---------------------------------------------------------------
     def pending_proposals(self) -> dict[bytes, CachedProposal]:
@@ -161,8 +164,6 @@ class Group:
         return out
 
     def propose_add(self, key_package: KeyPackage | bytes) -> bytes:
-        from ..wire.proposals import Add
-
         return membership.propose(self, Add(_key_package(key_package)))
 
     def propose_remove(self, leaf: int) -> bytes:
@@ -216,8 +217,6 @@ class Group:
 
     def group_info(self) -> bytes:
         """A signed GroupInfo (MLSMessage) for external joiners of the current epoch."""
-        from ..transcript import confirmation_tag
-
         s = self._state
         tag = confirmation_tag(
             s.cs, s.secrets.confirmation_key, s.context.confirmed_transcript_hash

@@ -28,10 +28,11 @@ from ..wire.framing import (
     PublicMessage,
     SenderType,
 )
+from ..wire.group_context import GroupContext
 from ..wire.message import MLSMessage
 from ..wire.proposals import Add, Commit, Proposal, Remove, Update
 from .epoch import next_epoch
-from .proposal_list import _check_unique_keys, apply_proposals, validate_leaf_node
+from .proposal_list import apply_proposals, check_unique_keys, validate_leaf_node
 from .results import ApplicationMessage, ProcessResult, ProposalReceived, StagedCommit
 from .state import EXT_EXTERNAL_SENDERS, EpochState, find_extension
 
@@ -242,9 +243,7 @@ def stage_commit(g: Group, ac: AuthenticatedContent, *, now: int | None = None) 
                 leaf_index=sender_leaf,
                 extensions=applied.extensions,
             )
-        _check_unique_keys(tree, [commit.path.leaf_node])
-        from ..wire.group_context import GroupContext
-
+        check_unique_keys(tree, [commit.path.leaf_node])
         provisional = GroupContext(
             cs.suite_id,
             s.group_id,

@@ -34,7 +34,13 @@ from ..wire.proposals import (
 )
 from .state import DEFAULT_EXTENSIONS, EXT_REQUIRED_CAPABILITIES, EpochState, find_extension
 
-__all__ = ["AppliedProposals", "apply_proposals", "validate_key_package", "validate_leaf_node"]
+__all__ = [
+    "AppliedProposals",
+    "apply_proposals",
+    "check_unique_keys",
+    "validate_key_package",
+    "validate_leaf_node",
+]
 
 
 @dataclass
@@ -145,7 +151,7 @@ def _check_credentials(tree: RatchetTree, new: list[LeafNode]) -> None:
             raise ValidationError(f"credential type {ctype} not supported by every member")
 
 
-def _check_unique_keys(tree: RatchetTree, new: list[LeafNode]) -> None:
+def check_unique_keys(tree: RatchetTree, new: list[LeafNode]) -> None:
     enc: dict[bytes, int] = {}
     sig: dict[bytes, int] = {}
     for x in range(tree.n_nodes):
@@ -244,7 +250,7 @@ def apply_proposals(
             added.append((add_leaf(tree, kp.leaf_node), kp))
             new_leaves.append(kp.leaf_node)
     if new_leaves:
-        _check_unique_keys(tree, new_leaves)
+        check_unique_keys(tree, new_leaves)
         _check_credentials(tree, new_leaves)
     if gces:
         for _, member in tree.leaves():
