@@ -120,20 +120,24 @@ def sibling(x: NodeIndex, n: int) -> NodeIndex:
 def direct_path(x: NodeIndex, n: int) -> list[NodeIndex]:
     """Ancestors of ``x`` from its parent up to and including the root (§4.1)."""
     r = root(n)
+    w = node_width(n)
     out: list[NodeIndex] = []
-    while x != r:
-        x = parent(x, n)
-        out.append(x)
+    p = int(x)
+    while p != r:
+        p = _parent_step(p)
+        while p >= w:
+            p = _parent_step(p)
+        out.append(NodeIndex(p))
     return out
 
 
 def copath(x: NodeIndex, n: int) -> list[NodeIndex]:
     """Siblings of ``x`` and of its ancestors below the root (§4.1)."""
-    r = root(n)
     out: list[NodeIndex] = []
-    while x != r:
-        out.append(sibling(x, n))
-        x = parent(x, n)
+    child = x
+    for p in direct_path(x, n):
+        out.append(right(p) if child < p else left(p))
+        child = p
     return out
 
 

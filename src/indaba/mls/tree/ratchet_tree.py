@@ -38,7 +38,7 @@ __all__ = ["RatchetTree"]
 class RatchetTree:
     """The public state of TreeKEM.  See the module docstring for staging and caching."""
 
-    __slots__ = ("_extent", "_hashes", "_nodes", "suite")
+    __slots__ = ("_extent", "_free", "_hashes", "_nodes", "suite")
 
     def __init__(self, suite: CipherSuite, nodes: Sequence[Node | None]) -> None:
         n = len(nodes)
@@ -52,6 +52,7 @@ class RatchetTree:
         self._hashes: list[bytes | None] = [None] * n
         self._extent = 0  # one past the last non-blank node
         self._recompute_extent()
+        self._free = 0  # no blank leaf below this leaf index
 
     def _recompute_extent(self) -> None:
         end = len(self._nodes)
@@ -71,6 +72,7 @@ class RatchetTree:
         other._nodes = self._nodes.copy()
         other._hashes = self._hashes.copy()
         other._extent = self._extent
+        other._free = self._free
         return other
 
     def encode(self) -> bytes:
@@ -133,11 +135,14 @@ class RatchetTree:
         return None
 
     def first_blank_leaf(self) -> LeafIndex | None:
-        """The leftmost blank leaf, if any."""
-        try:
-            return LeafIndex(self._nodes[::2].index(None))
-        except ValueError:
-            return None
+        """The leftmost blank leaf, if any (amortised O(1) for a run of adds)."""
+        nodes = self._nodes
+        for i in range(2 * self._free, len(nodes), 2):
+            if nodes[i] is None:
+                self._free = i // 2
+                return LeafIndex(i // 2)
+        self._free = self.n_leaves
+        return None
 
     def parent_node(self, x: NodeIndex) -> ParentNode | None:
         node = self._nodes[x]
@@ -173,8 +178,11 @@ class RatchetTree:
         self._nodes[x] = node
         if node is not None:
             self._extent = max(self._extent, x + 1)
-        elif x == self._extent - 1:
-            self._recompute_extent()
+        else:
+            if x & 1 == 0:
+                self._free = min(self._free, x >> 1)
+            if x == self._extent - 1:
+                self._recompute_extent()
         hashes = self._hashes
         hashes[x] = None
         n = self.n_leaves
@@ -198,6 +206,7 @@ class RatchetTree:
             del self._nodes[half - 1 :]
             del self._hashes[half - 1 :]
             self._recompute_extent()
+            self._free = min(self._free, self.n_leaves)
 
     # --- resolution and paths (§4.1) --------------------------------------------------
     def resolution(
