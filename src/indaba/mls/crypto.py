@@ -18,6 +18,7 @@ written here from the RFC.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -163,9 +164,7 @@ class CipherSuite:
 
     # --- HPKE ----------------------------------------------------------------
     def _hpke_suite(self) -> hpke.Suite:
-        kem = hpke.KEM.X25519 if self.kem == "x25519" else hpke.KEM.P256
-        aead = hpke.AEAD.AES_128_GCM if self.aead == "aes128gcm" else hpke.AEAD.CHACHA20_POLY1305
-        return hpke.Suite(kem, hpke.KDF.HKDF_SHA256, aead)
+        return _hpke_suite_for(self.kem, self.aead)
 
     @property
     def Nenc(self) -> int:
@@ -291,6 +290,13 @@ _SUITES = {
         32,
     ),
 }
+
+
+@functools.cache
+def _hpke_suite_for(kem: KemName, aead: AeadName) -> hpke.Suite:
+    hpke_kem = hpke.KEM.X25519 if kem == "x25519" else hpke.KEM.P256
+    hpke_aead = hpke.AEAD.AES_128_GCM if aead == "aes128gcm" else hpke.AEAD.CHACHA20_POLY1305
+    return hpke.Suite(hpke_kem, hpke.KDF.HKDF_SHA256, hpke_aead)
 
 
 def cipher_suite(suite_id: int) -> CipherSuite:
