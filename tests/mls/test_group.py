@@ -155,3 +155,20 @@ def test_late_application_message_from_previous_epoch() -> None:
     cl.deliver_commit("m0", cl.members["m0"].commit())
     with pytest.raises(ValidationError, match="epoch"):
         reader.process(later)  # two epochs back: outside the window
+
+
+def test_welcome_with_out_of_band_tree() -> None:
+    cl = Cluster.start(2, config=GroupConfig(ratchet_tree_in_welcome=False))
+    from .group_helpers import identity_bundle
+
+    bundle = identity_bundle(cl.cs, "oob")
+    out = cl.members["m0"].commit(add=[bundle.key_package])
+    cl.members["m0"].merge(out.staged)
+    assert out.welcome is not None
+    from indaba.mls.group import join_from_welcome
+
+    with pytest.raises(UsageError, match="out of band"):
+        join_from_welcome(out.welcome, bundle)
+    tree = cl.members["m0"].state.tree.encode()
+    joined = join_from_welcome(out.welcome, bundle, ratchet_tree=tree)
+    assert joined.epoch_authenticator == cl.members["m0"].epoch_authenticator
