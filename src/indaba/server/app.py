@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from indaba import __version__
 from indaba.config import Settings
-from indaba.server import routes_consult, routes_dialogues, routes_sessions
+from indaba.server import routes_consult, routes_delivery, routes_dialogues, routes_sessions
 from indaba.server.context import AppState, Clock, system_clock
 from indaba.server.errors import error_body, install_error_handlers
 from indaba.server.middleware import AccessLog, BodySizeLimit, SecurityHeaders
@@ -51,6 +51,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(routes_dialogues.router)
     app.include_router(routes_sessions.router)
+    app.include_router(routes_delivery.router)
     app.include_router(routes_consult.router)
     _mount_web_client(app, web_root)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

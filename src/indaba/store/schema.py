@@ -127,3 +127,4 @@ invites = Table(
 
 # Tables of other parts register on the same metadata (imported for that side effect).
 import indaba.store.schema_consult  # noqa: E402, F401
+from indaba.store import schema_delivery  # noqa: E402, F401
