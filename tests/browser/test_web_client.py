@@ -118,6 +118,10 @@ def test_join_by_invite_and_see_new_session_in_lobby(
     expect(person.get_by_text("You are invited as a participant.")).to_be_visible()
     privacy = person.locator(".privacy-note")
     expect(privacy).to_contain_text("No account, no e-mail, no phone number")
+    # A name and a language, nothing else: no e-mail, no phone number, no password.
+    fields = person.locator("main input, main select, main textarea")
+    names = fields.evaluate_all("(controls) => controls.map((c) => c.name)")
+    assert names == ["display_name", "language", "language_other"]
     person.get_by_label("Display name").fill("Ama")
     person.get_by_label("Your language").select_option("en")
     person.get_by_role("button", name="Join the dialogue").click()
@@ -315,3 +319,46 @@ def test_narrow_right_to_left_pages_do_not_scroll_sideways(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
         assert widths[0] <= widths[1], f"{path} scrolls sideways: {widths}"
+
+
+def test_facilitator_creates_a_session_and_invites_to_it(server: Server, new_context: Any) -> None:
+    created = make_dialogue(server)
+    facilitator_invite = make_invite(server, created, role="facilitator")
+    participant_invite = make_invite(server, created)
+
+    facilitator = new_context().new_page()
+    facilitator.goto(server.url + facilitator_invite["url"])
+    expect(facilitator.get_by_text("You are invited as a facilitator.")).to_be_visible()
+    facilitator.get_by_label("Display name").fill("Nadia")
+    facilitator.get_by_role("button", name="Join the dialogue").click()
+    expect(facilitator).to_have_url(LOBBY)
+    facilitator.get_by_role("link", name="Open the dashboard").click()
+    expect(facilitator).to_have_url(DASHBOARD)
+    expect(facilitator.get_by_text("You will facilitate the sessions you create.")).to_be_visible()
+    facilitator.get_by_label("Topic").fill("Green spaces")
+    facilitator.get_by_role("button", name="Create the session").click()
+    expect(facilitator.locator("#invite-session option:text('Green spaces')")).to_have_count(1)
+    facilitator.get_by_label("Session", exact=True).select_option(label="Green spaces")
+    facilitator.get_by_role("button", name="Create the invite link").click()
+    session_invite_url = facilitator.get_by_label("Invite link", exact=True).input_value()
+
+    # The participant's lobby shows the session with its facilitator.
+    person = new_context().new_page()
+    person.goto(server.url + participant_invite["url"])
+    person.get_by_label("Display name").fill("Ama")
+    person.get_by_role("button", name="Join the dialogue").click()
+    session = person.locator("li.session")
+    expect(session.get_by_role("heading", name="Green spaces")).to_be_visible()
+    expect(session).to_contain_text("Nadia")
+    expect(session.get_by_role("button", name="Join")).to_be_enabled()
+
+    # A session invite joins the newcomer to that session directly.
+    newcomer = new_context().new_page()
+    newcomer.goto(session_invite_url)
+    expect(
+        newcomer.get_by_text("This invitation is for the session “Green spaces”.")
+    ).to_be_visible()
+    newcomer.get_by_label("Display name").fill("Kofi")
+    newcomer.get_by_role("button", name="Join the dialogue").click()
+    expect(newcomer.locator("li.session")).to_contain_text("You have joined this session.")
+    expect(newcomer.locator("li.session")).to_contain_text("1 / 8")
