@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indaba.mls.errors import MLSError
-from indaba.mls.group import Group, GroupConfig
+from indaba.mls.group import Group, GroupConfig, join_from_welcome
 
 from .group_helpers import Cluster, identity_bundle
 
@@ -58,5 +58,27 @@ def test_process_mutated_messages(private: bool) -> None:
         with contextlib.suppress(MLSError):
             g.process(data)
         assert g.epoch == receiver.epoch
+
+    run()
+
+
+def test_join_from_mutated_welcome() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1")
+    bundle = identity_bundle(cl.cs, "joiner")
+    out = cl.members["m0"].commit(add=[bundle.key_package])
+    assert out.welcome is not None
+    welcome = out.welcome
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.integers(0, len(welcome) - 1), st.integers(0, 7), st.booleans())
+    def run(pos: int, bit: int, truncate: bool) -> None:
+        data = bytearray(welcome)
+        if truncate:
+            del data[pos:]
+        else:
+            data[pos] ^= 1 << bit
+        with contextlib.suppress(MLSError):
+            join_from_welcome(bytes(data), bundle)
 
     run()
