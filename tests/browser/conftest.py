@@ -142,7 +142,7 @@ def browser() -> Iterator[Browser]:
     # later tests that call asyncio.run() must not find it running.
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=10_000)
+    expect.set_options(timeout=20_000)
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -198,7 +198,7 @@ def new_context(browser: Browser, traffic: Traffic) -> Iterator[Any]:
 
     def make(locale: str = "en-US", **options: Any) -> BrowserContext:
         context = browser.new_context(locale=locale, timezone_id="UTC", **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         traffic.record(context)
         contexts.append(context)
         return context

@@ -141,7 +141,7 @@ def test_join_by_invite_and_see_new_session_in_lobby(
 
     # The lobby refreshes by itself (every 5 s, and on focus).
     session = person.locator("li.session")
-    expect(session.get_by_role("heading", name="Water and the city")).to_be_visible(timeout=12_000)
+    expect(session.get_by_role("heading", name="Water and the city")).to_be_visible(timeout=30_000)
     expect(session).to_contain_text("0 / 4")
     session.get_by_role("button", name="Join").click()
     expect(session).to_contain_text("1 / 4")
