@@ -209,7 +209,7 @@ def test_unusable_invites_show_the_server_error(server: Server, new_context: Any
         "/invites/accept",
         {"token": used_up["token"], "display_name": "First", "language": "en"},
     )
-    expires_at = datetime.now(UTC) + timedelta(seconds=2)
+    expires_at = datetime.now(UTC) + timedelta(seconds=3)
     expiring = make_invite(server, created, expires_at=iso(expires_at))
 
     page = new_context().new_page()

@@ -324,13 +324,16 @@ describe('shell', () => {
   it('labels every form control', async () => {
     const server = new FakeServer();
     const { dialogue, token } = server.addDialogue();
+    const invite = server.addInvite(dialogue.id);
     localStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ [dialogue.id]: token }));
-    for (const path of ['/', `/d/${dialogue.id}/dashboard`]) {
+    for (const path of ['/', `/i/${invite.token}`, `/d/${dialogue.id}`, `/d/${dialogue.id}/dashboard`]) {
       await open(server, path);
       const unlabelled = [...document.querySelectorAll('input, select, textarea')].filter(
         (control) => !document.querySelector(`label[for="${control.id}"]`),
       );
       expect(unlabelled.map((c) => c.outerHTML)).toEqual([]);
+      // No clickable non-buttons: every action is a <button> or a link.
+      expect(document.querySelectorAll('[onclick], div[role="button"], span[role="button"]')).toHaveLength(0);
       app?.stop();
     }
   });
