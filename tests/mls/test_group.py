@@ -172,3 +172,38 @@ def test_welcome_with_out_of_band_tree() -> None:
     tree = cl.members["m0"].state.tree.encode()
     joined = join_from_welcome(out.welcome, bundle, ratchet_tree=tree)
     assert joined.epoch_authenticator == cl.members["m0"].epoch_authenticator
+
+
+def test_external_sender_removes_a_member() -> None:
+    from indaba.mls.crypto import cipher_suite
+    from indaba.mls.group import create_group
+    from indaba.mls.group.external import (
+        create_external_proposal,
+        external_senders_extension,
+    )
+    from indaba.mls.wire.proposals import Remove, Update
+
+    cs = cipher_suite(1)
+    ds_priv, ds_pub = cs.generate_signature_key_pair()
+    ext = external_senders_extension([(ds_pub, Credential.basic(b"delivery"))])
+    sig, _ = cs.generate_signature_key_pair()
+    cl = Cluster(cs)
+    cl.members["m0"] = create_group(cs, b"g-ext", Credential.basic(b"m0"), sig, extensions=(ext,))
+    cl.add("m0", "m1", "m2")
+    g0 = cl.members["m0"]
+    msg = create_external_proposal(cs, ds_priv, 0, g0.group_id, g0.epoch, Remove(cl.leaf_of("m2")))
+    for g in cl.members.values():
+        got = g.process(msg)
+        assert isinstance(got, ProposalReceived) and got.sender.sender_type.name == "EXTERNAL"
+    out = cl.members["m1"].commit()
+    cl.deliver_commit("m1", out)
+    assert set(cl.members) == {"m0", "m1"}
+    cl.assert_agree()
+    forged_priv, _ = cs.generate_signature_key_pair()
+    forged = create_external_proposal(cs, forged_priv, 0, g0.group_id, g0.epoch, Remove(1))
+    with pytest.raises(CryptoError):
+        g0.process(forged)
+    with pytest.raises(UsageError):
+        create_external_proposal(
+            cs, ds_priv, 0, g0.group_id, g0.epoch, Update(g0.state.own_leaf_node)
+        )

@@ -11,13 +11,15 @@ from __future__ import annotations
 import secrets as _secrets
 from collections.abc import Callable, Mapping, Sequence
 
+from ..codec import Writer
 from ..crypto import CipherSuite
+from ..errors import UsageError
 from ..framing import sign_content
 from ..hpke import export_sender
 from ..key_schedule import EpochSecrets
 from ..psk import PreSharedKeyID
 from ..transcript import interim_transcript_hash
-from ..tree.leaf_node import Capabilities, Credential, LeafNode, LeafNodeSource
+from ..tree.leaf_node import Capabilities, Credential, Extension, LeafNode, LeafNodeSource
 from ..tree.operations import add_leaf
 from ..tree.private_state import TreeKEMPrivate
 from ..tree.ratchet_tree import RatchetTree
@@ -35,7 +37,15 @@ from ..wire.framing import (
 )
 from ..wire.group_context import GroupContext
 from ..wire.message import MLSMessage
-from ..wire.proposals import Commit, ExternalInit, PreSharedKey, Proposal, ProposalOrRef, Remove
+from ..wire.proposals import (
+    Commit,
+    ExternalInit,
+    PreSharedKey,
+    Proposal,
+    ProposalOrRef,
+    Remove,
+    Update,
+)
 from .creation import (
     FOREVER,
     default_capabilities,
@@ -47,9 +57,13 @@ from .epoch import next_epoch, resolve_psk_secret
 from .group import Group
 from .processing import EXTERNAL_INIT_LABEL
 from .proposal_list import apply_proposals
-from .state import EpochState, GroupConfig
+from .state import EXT_EXTERNAL_SENDERS, EpochState, GroupConfig
 
-__all__ = ["join_by_external_commit"]
+__all__ = [
+    "create_external_proposal",
+    "external_senders_extension",
+    "join_by_external_commit",
+]
 
 Random = Callable[[int], bytes]
 
@@ -143,3 +157,41 @@ def join_by_external_commit(
     )
     message = MLSMessage(PublicMessage(content, FramedContentAuthData(sig, tag))).encode()
     return Group(state, config=config, external_psks=known), message
+
+
+def external_senders_extension(senders: Sequence[tuple[bytes, Credential]]) -> Extension:
+    """The ``external_senders`` GroupContext extension (§12.1.8.1) listing
+    ``(signature_key, credential)`` of parties allowed to send proposals."""
+
+    def write_sender(w: Writer, sender: tuple[bytes, Credential]) -> None:
+        w.opaque_v(sender[0])
+        sender[1].write(w)
+
+    data = Writer().vector(senders, write_sender).getvalue()
+    return Extension(EXT_EXTERNAL_SENDERS, data)
+
+
+def create_external_proposal(
+    cs: CipherSuite,
+    signature_priv: bytes,
+    sender_index: int,
+    group_id: bytes,
+    epoch: int,
+    proposal: Proposal,
+    *,
+    authenticated_data: bytes = b"",
+) -> bytes:
+    """A PublicMessage proposal from external sender ``sender_index`` (§12.1.8.1), e.g. a
+    delivery service removing a member.  Update proposals cannot come from outside."""
+    if isinstance(proposal, (Update, ExternalInit)):
+        raise UsageError(f"an external sender cannot propose {type(proposal).__name__}")
+    content = FramedContent(
+        group_id,
+        epoch,
+        Sender(SenderType.EXTERNAL, sender_index),
+        authenticated_data,
+        ContentType.PROPOSAL,
+        proposal,
+    )
+    sig = sign_content(cs, signature_priv, WireFormat.PUBLIC_MESSAGE, content, None)
+    return MLSMessage(PublicMessage(content, FramedContentAuthData(sig))).encode()

@@ -30,7 +30,7 @@ from ..wire.framing import (
 )
 from ..wire.group_context import GroupContext
 from ..wire.message import MLSMessage
-from ..wire.proposals import Add, Commit, Proposal, Remove, Update
+from ..wire.proposals import Add, Commit, ExternalInit, Proposal, Remove, Update
 from .epoch import next_epoch
 from .proposal_list import apply_proposals, check_unique_keys, validate_leaf_node
 from .results import ApplicationMessage, ProcessResult, ProposalReceived, StagedCommit
@@ -127,6 +127,8 @@ def _check_proposal(g: Group, proposal: Proposal, ac: AuthenticatedContent) -> N
     sender = ac.content.sender
     if sender.sender_type == SenderType.NEW_MEMBER_PROPOSAL and not isinstance(proposal, Add):
         raise ValidationError("new member may only propose Add")
+    if sender.sender_type == SenderType.EXTERNAL and isinstance(proposal, (Update, ExternalInit)):
+        raise ValidationError(f"external sender proposed {type(proposal).__name__}")
     if isinstance(proposal, Update):
         if sender.sender_type != SenderType.MEMBER:
             raise ValidationError("Update from a non-member")
