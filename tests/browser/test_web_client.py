@@ -93,7 +93,9 @@ def assert_only_own_origin(traffic: Traffic, server: Server) -> None:
 def test_join_by_invite_and_see_new_session_in_lobby(
     server: Server, new_context: Any, traffic: Traffic
 ) -> None:
-    convener = new_context().new_page()
+    convener_context = new_context()
+    convener_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.origin)
+    convener = convener_context.new_page()
     convener.goto(server.url + "/")
     convener.get_by_label("Title").fill("Our cities in 2050")
     convener.get_by_label("Description").fill("What kind of cities do we want to live in?")
@@ -109,6 +111,9 @@ def test_join_by_invite_and_see_new_session_in_lobby(
     convener.get_by_role("button", name="Create the invite link").click()
     invite_url = convener.get_by_label("Invite link", exact=True).input_value()
     assert re.fullmatch(re.escape(server.url) + r"/i/[A-Za-z0-9_-]{20,}", invite_url), invite_url
+    convener.get_by_role("button", name="Copy link").click()
+    expect(convener.get_by_text("Link copied.")).to_be_visible()
+    assert convener.evaluate("navigator.clipboard.readText()") == invite_url
 
     person = new_context().new_page()
     person.goto(invite_url)
