@@ -81,10 +81,12 @@ describe('invite landing', () => {
 
     byLabel<HTMLInputElement>('Display name').value = 'Ama';
     byLabel<HTMLSelectElement>('Your language').value = 'fr';
+    const historyLength = window.history.length;
     submit(main().querySelector('form'));
     await settle();
 
     expect(window.location.pathname).toBe(`/d/${dialogue.id}`);
+    expect(window.history.length).toBe(historyLength); // the invite page was replaced
     const accept = server.calls.find((c) => c.path === '/api/invites/accept');
     expect(accept?.body).toEqual({ token: invite.token, display_name: 'Ama', language: 'fr' });
     expect(accept?.auth).toBeNull();

@@ -107,7 +107,8 @@ export async function invitePage(root: HTMLElement, context: Context, inviteToke
         const accepted = await context.api.acceptInvite(inviteToken, displayName, code, existingToken);
         context.credentials.set(accepted.dialogue.id, accepted.token);
         context.announce(context.t('join.done', { title: accepted.dialogue.title }));
-        context.navigate(lobbyPath(accepted.dialogue.id));
+        // Replace the invite page in the history: Back should not lead to a spent link.
+        context.navigate(lobbyPath(accepted.dialogue.id), { replace: true });
       } catch (error) {
         showError(context, errors, error, form);
       }
