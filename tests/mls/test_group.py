@@ -207,3 +207,25 @@ def test_external_sender_removes_a_member() -> None:
         create_external_proposal(
             cs, ds_priv, 0, g0.group_id, g0.epoch, Update(g0.state.own_leaf_node)
         )
+
+
+def test_commit_resolves_conflicting_pending_proposals() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1", "m2", "m3")
+    m1, m2, m3 = (cl.members[n] for n in ("m1", "m2", "m3"))
+    msgs = [
+        m1.propose_update(),
+        m1.propose_update(),  # the later Update wins
+        m2.propose_remove(cl.leaf_of("m1")),  # Remove beats both Updates
+        m3.propose_remove(cl.leaf_of("m1")),  # duplicate Remove dropped
+    ]
+    senders = ["m1", "m1", "m2", "m3"]
+    for msg, sender in zip(msgs, senders, strict=True):
+        for name, g in cl.members.items():
+            if name != sender:
+                g.process(msg)
+    out = cl.members["m0"].commit(remove=[cl.leaf_of("m3")])
+    assert len(out.staged.proposals) == 2
+    cl.deliver_commit("m0", out)
+    assert set(cl.members) == {"m0", "m2"}
+    cl.assert_agree()

@@ -5,12 +5,17 @@ Public API::
     from indaba.mls.group import (
         Group, GroupConfig, KeyPackageBundle, create_key_package, create_group,
         join_from_welcome, join_by_external_commit,
+        create_external_proposal, external_senders_extension,
         ApplicationMessage, ProposalReceived, StagedCommit, CommitApplied, CommitOutput,
     )
 """
 
 from .creation import KeyPackageBundle, create_group, create_key_package, join_from_welcome
-from .external import join_by_external_commit
+from .external import (
+    create_external_proposal,
+    external_senders_extension,
+    join_by_external_commit,
+)
 from .group import Group
 from .results import (
     ApplicationMessage,
@@ -32,8 +37,10 @@ __all__ = [
     "ProcessResult",
     "ProposalReceived",
     "StagedCommit",
+    "create_external_proposal",
     "create_group",
     "create_key_package",
+    "external_senders_extension",
     "join_by_external_commit",
     "join_from_welcome",
 ]

@@ -106,6 +106,36 @@ def group_info(g: Group, state: EpochState, confirmation_tag: bytes) -> GroupInf
     return unsigned.signed(state.cs, state.signature_priv)
 
 
+def _pending_entries(
+    g: Group, me: Sender, removed_inline: set[LeafIndex]
+) -> list[tuple[ProposalOrRef, Proposal, Sender]]:
+    """Cached proposals to commit by reference, resolving conflicts as §12.2 advises:
+    a Remove wins over an Update of the same leaf, the latest Update wins over earlier
+    ones, a repeated Remove is dropped, and we never commit our own Update."""
+    cached = list(g.pending_proposals().items())
+    removed = set(removed_inline)
+    removed.update(
+        LeafIndex(c.proposal.removed) for _, c in cached if isinstance(c.proposal, Remove)
+    )
+    latest_update: dict[int, bytes] = {}
+    for ref, c in cached:
+        if isinstance(c.proposal, Update):
+            latest_update[c.sender.index] = ref
+    seen_removes: set[int] = set(removed_inline)
+    out = []
+    for ref, c in cached:
+        p = c.proposal
+        if isinstance(p, Update):
+            if c.sender == me or c.sender.index in removed or latest_update[c.sender.index] != ref:
+                continue
+        elif isinstance(p, Remove):
+            if p.removed in seen_removes or p.removed == me.index:
+                continue
+            seen_removes.add(p.removed)
+        out.append((ProposalOrRef(reference=ref), p, c.sender))
+    return out
+
+
 def create_commit(
     g: Group,
     *,
@@ -125,11 +155,9 @@ def create_commit(
     cs = s.cs
     me = Sender.member(s.own_leaf)
     entries: list[tuple[ProposalOrRef, Proposal, Sender]] = []
+    removed = {LeafIndex(r) for r in remove}
     if include_pending:
-        for ref, cached in g.pending_proposals().items():
-            if cached.sender == me and isinstance(cached.proposal, Update):
-                continue  # a committer cannot commit its own Update (§12.2)
-            entries.append((ProposalOrRef(reference=ref), cached.proposal, cached.sender))
+        entries.extend(_pending_entries(g, me, removed))
     inline: list[Proposal] = []
     if extensions is not None:
         inline.append(GroupContextExtensions(extensions))

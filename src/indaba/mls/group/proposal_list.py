@@ -212,8 +212,11 @@ def apply_proposals(
         leaf = LeafIndex(sender.index)
         if committer.sender_type == SenderType.MEMBER and leaf == committer.index:
             raise ValidationError("commit includes an Update from the committer")
-        if leaf in touched or tree.leaf(leaf) is None:
+        current = tree.leaf(leaf)
+        if leaf in touched or current is None:
             raise ValidationError(f"conflicting or invalid Update for leaf {leaf}")
+        if current.encryption_key == up.leaf_node.encryption_key:
+            raise ValidationError(f"Update for leaf {leaf} keeps its encryption key")
         touched.add(leaf)
         validate_leaf_node(
             state, up.leaf_node, LeafNodeSource.UPDATE, leaf_index=leaf, extensions=extensions
