@@ -229,3 +229,16 @@ def test_commit_resolves_conflicting_pending_proposals() -> None:
     cl.deliver_commit("m0", out)
     assert set(cl.members) == {"m0", "m2"}
     cl.assert_agree()
+
+
+def test_errors_carry_reasons_and_fault() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1")
+    old = cl.members["m0"].commit()
+    cl.deliver_commit("m1", cl.members["m1"].commit())
+    with pytest.raises(ValidationError) as info:
+        cl.members["m1"].process(old.commit)
+    assert info.value.reason == "wrong_epoch" and info.value.peer_fault
+    with pytest.raises(UsageError) as usage:
+        cl.members["m0"].merge(old.staged)
+    assert usage.value.reason == "usage" and not usage.value.peer_fault

@@ -109,7 +109,7 @@ def unprotect_public(
             raise ValidationError("member PublicMessage without a membership tag")
         expected = membership_tag(cs, membership_key, ac, group_context)
         if not _equal(expected, msg.membership_tag):
-            raise CryptoError("membership tag does not verify")
+            raise CryptoError("membership tag does not verify", reason="bad_membership_tag")
     return ac
 
 

@@ -44,7 +44,9 @@ def resolve_psk_secret(
         else:
             value = resumption_psks.get((pid.psk_group_id, pid.psk_epoch))
         if value is None:
-            raise ValidationError("commit references a PSK this member does not have")
+            raise ValidationError(
+                "commit references a PSK this member does not have", reason="unknown_psk"
+            )
         resolved.append((pid, value))
     return psk_secret(cs, resolved)
 

@@ -86,13 +86,15 @@ def _unprotect(g: Group, msg: MLSMessage) -> AuthenticatedContent:
     group_id = body.content.group_id if isinstance(body, PublicMessage) else body.group_id
     epoch = body.content.epoch if isinstance(body, PublicMessage) else body.epoch
     if group_id != s.group_id:
-        raise ValidationError("message for another group")
+        raise ValidationError("message for another group", reason="wrong_group")
     if epoch != s.epoch:
         past = g.past_epoch(epoch)
         if past is None or not (
             isinstance(body, PrivateMessage) and body.content_type == ContentType.APPLICATION
         ):
-            raise ValidationError(f"message for epoch {epoch}, group is at epoch {s.epoch}")
+            raise ValidationError(
+                f"message for epoch {epoch}, group is at epoch {s.epoch}", reason="wrong_epoch"
+            )
         return _unprotect_past(past[0], past[1], body)
     if isinstance(body, PublicMessage):
         if body.content.content_type == ContentType.APPLICATION:
@@ -106,7 +108,7 @@ def _unprotect(g: Group, msg: MLSMessage) -> AuthenticatedContent:
     if ac.content.sender.sender_type == SenderType.MEMBER and ac.content.sender.index == s.own_leaf:
         raise UsageError("own message echoed back: merge the StagedCommit from create_commit")
     if not verify_content(s.cs, _signature_key(g, ac), ac, s.context_bytes):
-        raise CryptoError("message signature does not verify")
+        raise CryptoError("message signature does not verify", reason="bad_signature")
     return ac
 
 
@@ -119,7 +121,7 @@ def _unprotect_past(
     if leaf is None or ac.content.sender.index == s.own_leaf:
         raise ValidationError("late message from an unknown leaf or from ourselves")
     if not verify_content(s.cs, leaf.signature_key, ac, s.context_bytes):
-        raise CryptoError("message signature does not verify")
+        raise CryptoError("message signature does not verify", reason="bad_signature")
     return ac
 
 
@@ -184,7 +186,9 @@ def stage_commit(g: Group, ac: AuthenticatedContent, *, now: int | None = None) 
             assert por.reference is not None
             cached = pending.get(por.reference)
             if cached is None:
-                raise ValidationError("commit references an unknown proposal")
+                raise ValidationError(
+                    "commit references an unknown proposal", reason="unknown_proposal"
+                )
             proposals.append((cached.proposal, cached.sender))
     applied = apply_proposals(s, proposals, committer, now=now)  # type: ignore[arg-type]
     if applied.reinit is not None:
@@ -275,5 +279,5 @@ def stage_commit(g: Group, ac: AuthenticatedContent, *, now: int | None = None) 
         psk_secret=psk_secret,
     )
     if not hmac.compare_digest(tag, ac.auth.confirmation_tag):
-        raise CryptoError("confirmation tag does not verify")
+        raise CryptoError("confirmation tag does not verify", reason="bad_confirmation_tag")
     return StagedCommit(self_removed=False, next_state=new_state, **base)  # type: ignore[arg-type]
