@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from indaba.mls.crypto import cipher_suite
 from indaba.mls.group import Group, create_group, join_by_external_commit
@@ -10,6 +10,7 @@ from indaba.mls.group.creation import create_key_package
 from indaba.mls.tree.leaf_node import Credential
 from indaba.mls.wire.framing import ContentType, PrivateMessage
 from indaba.mls.wire.message import MLSMessage
+from indaba.mls.wire.welcome import GroupInfo
 
 CS = cipher_suite(1)
 
@@ -55,3 +56,24 @@ def private_message(
     return MLSMessage(
         PrivateMessage(group_id, epoch, content_type, b"", b"\x00" * 16, payload)
     ).encode()
+
+
+def group_info_at(template: bytes, epoch: int, group_id: bytes | None = None) -> bytes:
+    """A copy of a real GroupInfo claiming another epoch (the service checks no signature)."""
+    info = MLSMessage.decode(template).body
+    assert isinstance(info, GroupInfo)
+    context = replace(
+        info.group_context,
+        epoch=epoch,
+        group_id=info.group_context.group_id if group_id is None else group_id,
+    )
+    return MLSMessage(replace(info, group_context=context)).encode()
+
+
+def roster_group_info(session_id: str, member_ids: list[str]) -> bytes:
+    """A real GroupInfo whose tree holds exactly ``member_ids`` (built by external joins)."""
+    first, *rest = [MlsMember.new(m) for m in member_ids]
+    info = first.create(session_id)
+    for member in rest:
+        _, _, info = member.external_join(info)
+    return info
