@@ -34,6 +34,7 @@ from ..wire.message import MLSMessage
 from ..wire.welcome import GroupInfo, Welcome
 from .epoch import resolve_psk_secret
 from .group import Group
+from .proposal_list import supports_required
 from .state import EXT_EXTERNAL_PUB, EXT_RATCHET_TREE, EpochState, GroupConfig, find_extension
 
 __all__ = ["KeyPackageBundle", "create_group", "create_key_package", "join_from_welcome"]
@@ -185,6 +186,8 @@ def join_from_welcome(
     own = next((i for i, leaf in tree.leaves() if leaf.encode() == kp.leaf_node.encode()), None)
     if own is None:
         raise ValidationError("our KeyPackage's leaf is not in the tree")
+    if not supports_required(kp.leaf_node, info.group_context.extensions):
+        raise ValidationError("we do not support the group's required capabilities")
     path_secret = None
     if secrets.path_secret is not None:
         node = common_ancestor(leaf_to_node(own), leaf_to_node(LeafIndex(info.signer)))

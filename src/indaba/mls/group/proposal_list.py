@@ -38,6 +38,7 @@ __all__ = [
     "AppliedProposals",
     "apply_proposals",
     "check_unique_keys",
+    "supports_required",
     "validate_key_package",
     "validate_leaf_node",
 ]
@@ -77,7 +78,7 @@ def _required_capabilities(
     return out
 
 
-def _supports(leaf: LeafNode, extensions: tuple[Extension, ...]) -> bool:
+def supports_required(leaf: LeafNode, extensions: tuple[Extension, ...]) -> bool:
     exts, props, creds = _required_capabilities(extensions)
     caps = leaf.capabilities
     return (
@@ -109,7 +110,7 @@ def validate_leaf_node(
     )
     if not ok:
         raise ValidationError("leaf node signature does not verify")
-    if not _supports(leaf, state.context.extensions if extensions is None else extensions):
+    if not supports_required(leaf, state.context.extensions if extensions is None else extensions):
         raise ValidationError("leaf node lacks the group's required capabilities")
     if 1 not in leaf.capabilities.versions:
         raise ValidationError("leaf node does not support MLS 1.0")
@@ -257,7 +258,7 @@ def apply_proposals(
         _check_credentials(tree, new_leaves)
     if gces:
         for _, member in tree.leaves():
-            if not _supports(member, extensions):
+            if not supports_required(member, extensions):
                 raise ValidationError("a member does not support the new required capabilities")
 
     path_required = not proposals or any(
