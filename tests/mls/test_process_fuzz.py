@@ -82,3 +82,22 @@ def test_join_from_mutated_welcome() -> None:
             join_from_welcome(bytes(data), bundle)
 
     run()
+
+
+def test_restore_from_mutated_state_raises_only_decode_errors() -> None:
+    receiver, messages = _scenario(True)
+    receiver.process(messages[0])
+    blob = receiver.to_bytes()
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.integers(0, len(blob) - 1), st.integers(0, 7), st.booleans())
+    def run(pos: int, bit: int, truncate: bool) -> None:
+        data = bytearray(blob)
+        if truncate:
+            del data[pos:]
+        else:
+            data[pos] ^= 1 << bit
+        with contextlib.suppress(MLSError):
+            Group.from_bytes(bytes(data))
+
+    run()
