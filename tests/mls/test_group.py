@@ -7,6 +7,7 @@ import pytest
 from indaba.mls.errors import CryptoError, MLSError, UsageError, ValidationError
 from indaba.mls.group import (
     ApplicationMessage,
+    Group,
     GroupConfig,
     ProposalReceived,
     StagedCommit,
@@ -242,3 +243,24 @@ def test_errors_carry_reasons_and_fault() -> None:
     with pytest.raises(UsageError) as usage:
         cl.members["m0"].merge(old.staged)
     assert usage.value.reason == "usage" and not usage.value.peer_fault
+
+
+def test_removed_member_fails_closed_on_every_verb() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1")
+    gone = cl.members["m1"]
+    cl.remove("m0", "m1")
+    verbs = {
+        "encrypt": lambda: gone.encrypt(b"x"),
+        "process": lambda: gone.process(b"\x00"),
+        "commit": lambda: gone.commit(),
+        "propose_update": lambda: gone.propose_update(),
+        "propose_remove": lambda: gone.propose_remove(0),
+        "export_secret": lambda: gone.export_secret(b"l", b"", 16),
+        "group_info": lambda: gone.group_info(),
+    }
+    for name, call in verbs.items():
+        with pytest.raises(UsageError, match="removed"):
+            call()
+        assert name
+    assert Group.from_bytes(gone.to_bytes()).active is False

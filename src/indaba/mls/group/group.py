@@ -119,6 +119,7 @@ class Group:
 
     def export_secret(self, label: bytes, context: bytes, length: int) -> bytes:
         """MLS-Exporter(label, context, length) for this epoch (§8.5)."""
+        self.require_active()
         s = self._state
         return mls_exporter(s.cs, s.secrets.exporter_secret, label, context, length)
 
@@ -217,6 +218,7 @@ class Group:
 
     def group_info(self) -> bytes:
         """A signed GroupInfo (MLSMessage) for external joiners of the current epoch."""
+        self.require_active()
         s = self._state
         tag = confirmation_tag(
             s.cs, s.secrets.confirmation_key, s.context.confirmed_transcript_hash
