@@ -26,6 +26,7 @@ from ..wire.framing import (
     ContentType,
     PrivateMessage,
     PublicMessage,
+    Sender,
     SenderType,
 )
 from ..wire.group_context import GroupContext
@@ -176,7 +177,7 @@ def stage_commit(g: Group, ac: AuthenticatedContent, *, now: int | None = None) 
         raise ValidationError("commit without confirmation tag")
 
     pending = g.pending_proposals()
-    proposals: list[tuple[Proposal, object]] = []
+    proposals: list[tuple[Proposal, Sender]] = []
     for por in commit.proposals:
         if por.proposal is not None:
             proposals.append((por.proposal, committer))
@@ -190,7 +191,7 @@ def stage_commit(g: Group, ac: AuthenticatedContent, *, now: int | None = None) 
                     "commit references an unknown proposal", reason="unknown_proposal"
                 )
             proposals.append((cached.proposal, cached.sender))
-    applied = apply_proposals(s, proposals, committer, now=now)  # type: ignore[arg-type]
+    applied = apply_proposals(s, proposals, committer, now=now)
     if applied.reinit is not None:
         raise ValidationError("ReInit commits are not supported")
     if applied.path_required and commit.path is None:
@@ -198,17 +199,22 @@ def stage_commit(g: Group, ac: AuthenticatedContent, *, now: int | None = None) 
     tree = applied.tree
     removed = tuple(applied.removed)
     added = tuple(leaf for leaf, _ in applied.added)
-    base = dict(
-        sender=committer,
-        epoch=s.epoch + 1,
-        proposals=tuple(p for p, _ in proposals),
-        added=added,
-        removed=removed,
-        updated=tuple(applied.updated),
-        base_epoch_authenticator=s.secrets.epoch_authenticator,
-    )
+
+    def staged(next_state: EpochState | None) -> StagedCommit:
+        return StagedCommit(
+            sender=committer,
+            epoch=s.epoch + 1,
+            proposals=tuple(p for p, _ in proposals),
+            added=added,
+            removed=removed,
+            updated=tuple(applied.updated),
+            self_removed=next_state is None,
+            base_epoch_authenticator=s.secrets.epoch_authenticator,
+            next_state=next_state,
+        )
+
     if s.own_leaf in removed:
-        return StagedCommit(self_removed=True, next_state=None, **base)  # type: ignore[arg-type]
+        return staged(None)
 
     private = s.private
     if s.own_leaf in applied.updated:
@@ -280,4 +286,4 @@ def stage_commit(g: Group, ac: AuthenticatedContent, *, now: int | None = None) 
     )
     if not hmac.compare_digest(tag, ac.auth.confirmation_tag):
         raise CryptoError("confirmation tag does not verify", reason="bad_confirmation_tag")
-    return StagedCommit(self_removed=False, next_state=new_state, **base)  # type: ignore[arg-type]
+    return staged(new_state)

@@ -18,7 +18,7 @@ from ..psk import PreSharedKeyID, PSKType, ResumptionPSKUsage
 from ..tree.leaf_node import Extension, LeafNode, LeafNodeSource
 from ..tree.operations import add_leaf, remove_leaf, update_leaf
 from ..tree.ratchet_tree import RatchetTree
-from ..tree_math import LeafIndex
+from ..tree_math import LeafIndex, NodeIndex
 from ..wire.framing import Sender, SenderType
 from ..wire.group_context import PROTOCOL_VERSION
 from ..wire.key_package import KeyPackage
@@ -156,7 +156,7 @@ def check_unique_keys(tree: RatchetTree, new: list[LeafNode]) -> None:
     enc: dict[bytes, int] = {}
     sig: dict[bytes, int] = {}
     for x in range(tree.n_nodes):
-        node = tree.node(x)  # type: ignore[arg-type]
+        node = tree.node(NodeIndex(x))
         if node is None:
             continue
         enc[node.encryption_key] = enc.get(node.encryption_key, 0) + 1

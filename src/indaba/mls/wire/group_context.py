@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..codec import Reader, Writer
 from ..errors import DecodeError
@@ -53,6 +53,3 @@ class GroupContext:
         gc = cls.read(r)
         r.done()
         return gc
-
-    def evolve(self, **changes: object) -> GroupContext:
-        return replace(self, **changes)  # type: ignore[arg-type]

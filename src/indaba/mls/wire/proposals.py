@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
@@ -153,7 +154,7 @@ class GroupContextExtensions:
 
 Proposal = Add | Update | Remove | PreSharedKey | ReInit | ExternalInit | GroupContextExtensions
 
-_READERS = {
+_READERS: dict[int, Callable[[Reader], Proposal]] = {
     ProposalType.ADD: Add.read,
     ProposalType.UPDATE: Update.read,
     ProposalType.REMOVE: Remove.read,
@@ -172,7 +173,7 @@ def write_proposal(w: Writer, proposal: Proposal) -> None:
 
 def read_proposal(r: Reader) -> Proposal:
     ptype = r.u16()
-    reader = _READERS.get(ptype)  # type: ignore[call-overload]
+    reader = _READERS.get(ptype)
     if reader is None:
         raise DecodeError(f"unknown proposal type {ptype}")
     proposal: Proposal = reader(r)
