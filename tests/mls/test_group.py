@@ -264,3 +264,23 @@ def test_removed_member_fails_closed_on_every_verb() -> None:
             call()
         assert name
     assert Group.from_bytes(gone.to_bytes()).active is False
+
+
+def test_external_commit_resync_replaces_old_leaf() -> None:
+    cl = Cluster.start(1)
+    cl.add("m0", "m1", "m2")
+    old_leaf = cl.leaf_of("m1")
+    lost = cl.members.pop("m1")
+    sig, _ = cl.cs.generate_signature_key_pair()
+    joiner, commit = join_by_external_commit(
+        cl.cs, cl.members["m0"].group_info(), Credential.basic(b"m1"), sig, remove=old_leaf
+    )
+    for g in cl.members.values():
+        staged = g.process(commit)
+        assert isinstance(staged, StagedCommit) and staged.removed == (old_leaf,)
+        g.merge(staged)
+    cl.members["m1"] = joiner
+    cl.assert_agree()
+    assert joiner.own_leaf == old_leaf  # the freed leaf is reused
+    with pytest.raises(ValidationError, match="epoch"):
+        lost.process(joiner.encrypt(b"x"))
