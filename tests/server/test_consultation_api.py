@@ -244,3 +244,47 @@ async def test_open_schedule_check_uses_clock(
         headers=auth(world.participant),
     )
     assert response.json()["error"]["code"] == "dialogue_scheduled"
+
+
+async def test_skipped_cards_and_remaining_per_prompt(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    patched = await client.patch(
+        f"/api/dialogues/{world.dialogue_id}",
+        json={"prompts": ["One?", "Two?"]},
+        headers=auth(world.convener),
+    )
+    assert patched.status_code == 200, patched.text
+    first = await _statement(client, world, world.convener, "First.")
+    second = await _statement(client, world, world.convener, "Second.")
+    other = await client.post(
+        f"/api/dialogues/{world.dialogue_id}/statements",
+        json={"prompt_index": 1, "text": "Other prompt.", "language": "en"},
+        headers=auth(world.convener),
+    )
+    assert other.status_code == 201, other.text
+    url = f"/api/dialogues/{world.dialogue_id}/statements/next"
+    card = (
+        await client.get(url, params={"prompt_index": 0}, headers=auth(world.participant))
+    ).json()
+    assert (card["statement"]["id"], card["remaining"]) == (first["id"], 2)
+    skipped = (
+        await client.get(
+            url, params={"prompt_index": 0, "skip": [first["id"]]}, headers=auth(world.participant)
+        )
+    ).json()
+    assert (skipped["statement"]["id"], skipped["remaining"]) == (second["id"], 1)
+    done = await client.get(
+        url,
+        params={"prompt_index": 0, "skip": [first["id"], second["id"]]},
+        headers=auth(world.participant),
+    )
+    assert done.json() == {"statement": None, "remaining": 0}
+    assert (await _next(client, world, world.participant))["remaining"] == 3
+
+
+async def test_own_votes_name_their_statement(client: httpx.AsyncClient, world: World) -> None:
+    theirs = await _statement(client, world, world.convener, "Theirs.")
+    await _vote(client, theirs["id"], world.participant, "agree")
+    export = (await client.get("/api/me/contributions", headers=auth(world.participant))).json()
+    assert [(v["statement_id"], v["vote"]) for v in export["votes"]] == [(theirs["id"], "agree")]

@@ -20,7 +20,13 @@ async def my_contributions(conn: AsyncConnection, member: Member) -> dict[str, A
         select(statements).where(statements.c.author_id == member.id).order_by(statements.c.number)
     )
     cast = await conn.execute(
-        select(votes.c.value, votes.c.updated_at, statements.c.number, statements.c.text)
+        select(
+            votes.c.value,
+            votes.c.updated_at,
+            statements.c.id,
+            statements.c.number,
+            statements.c.text,
+        )
         .join(statements, statements.c.id == votes.c.statement_id)
         .where(votes.c.member_id == member.id)
         .order_by(statements.c.number)
@@ -35,6 +41,7 @@ async def my_contributions(conn: AsyncConnection, member: Member) -> dict[str, A
         "statements": [statement_dict(row, None) for row in own.mappings()],
         "votes": [
             {
+                "statement_id": row["id"],
                 "statement_number": row["number"],
                 "statement_text": row["text"],
                 "vote": VOTE_NAMES[int(row["value"])],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from indaba.contributions.rules import VISIBLE_STATUSES, VOTE_NAMES
@@ -123,18 +124,31 @@ async def _translation(conn: AsyncConnection, statement_id: str, language: str) 
     )
 
 
-async def next_statement(
-    conn: AsyncConnection, member: Member, prompt_index: int | None
-) -> dict[str, Any] | None:
-    """The oldest visible statement this member has not voted on, or None when done."""
+def _unvoted(
+    member: Member, prompt_index: int | None, skipped: Sequence[str]
+) -> list[ColumnElement[bool]]:
+    """Visible statements of the member's dialogue not yet voted on (nor skipped)."""
     voted = select(votes.c.statement_id).where(votes.c.member_id == member.id)
-    query = select(statements).where(
+    conditions = [
         statements.c.dialogue_id == member.dialogue_id,
         statements.c.status.in_(VISIBLE_STATUSES),
         statements.c.id.not_in(voted),
-    )
+    ]
     if prompt_index is not None:
-        query = query.where(statements.c.prompt_index == prompt_index)
+        conditions.append(statements.c.prompt_index == prompt_index)
+    if skipped:
+        conditions.append(statements.c.id.not_in(list(skipped)))
+    return conditions
+
+
+async def next_statement(
+    conn: AsyncConnection,
+    member: Member,
+    prompt_index: int | None,
+    skipped: Sequence[str] = (),
+) -> dict[str, Any] | None:
+    """The oldest visible statement this member has neither voted on nor skipped, or None."""
+    query = select(statements).where(*_unvoted(member, prompt_index, skipped))
     row = (await conn.execute(query.order_by(statements.c.number).limit(1))).mappings().first()
     if row is None:
         return None
@@ -144,15 +158,13 @@ async def next_statement(
     return statement_dict(row, translation)
 
 
-async def remaining_count(conn: AsyncConnection, member: Member) -> int:
-    voted = select(votes.c.statement_id).where(votes.c.member_id == member.id)
-    count = await conn.scalar(
-        select(func.count()).where(
-            statements.c.dialogue_id == member.dialogue_id,
-            statements.c.status.in_(VISIBLE_STATUSES),
-            statements.c.id.not_in(voted),
-        )
-    )
+async def remaining_count(
+    conn: AsyncConnection,
+    member: Member,
+    prompt_index: int | None = None,
+    skipped: Sequence[str] = (),
+) -> int:
+    count = await conn.scalar(select(func.count()).where(*_unvoted(member, prompt_index, skipped)))
     return int(count or 0)
 
 

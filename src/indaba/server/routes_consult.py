@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -28,14 +28,22 @@ async def submit_statement(dialogue_id: str, body: StatementIn, request: Request
 
 @router.get("/dialogues/{dialogue_id}/statements/next")
 async def next_statement(
-    dialogue_id: str, request: Request, prompt_index: int | None = Query(None, ge=0, le=9)
+    dialogue_id: str,
+    request: Request,
+    prompt_index: int | None = Query(None, ge=0, le=9),
+    skip: Annotated[list[str] | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
-    """The next card to vote on, in the reader's language when a translation exists."""
+    """The next card to vote on, in the reader's language when a translation exists.
+
+    ``skip`` names statements the reader passed over without voting (kept by the client);
+    ``remaining`` counts the unvoted, unskipped cards of the same prompt.
+    """
     async with transaction(request) as conn:
         member = await caller(conn, request)
         require_member_of(member, dialogue_id)
-        card = await statements.next_statement(conn, member, prompt_index)
-        remaining = await statements.remaining_count(conn, member)
+        skipped = skip or []
+        card = await statements.next_statement(conn, member, prompt_index, skipped)
+        remaining = await statements.remaining_count(conn, member, prompt_index, skipped)
     return {"statement": card, "remaining": remaining}
 
 
