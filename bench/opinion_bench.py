@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZES = {10_000: 1_000, 100_000: 5_000, 1_000_000: 10_000}
 REDDWARF_MAX = 100_000
 TIMEOUT_S = 900
+MEMORY_CAP = 16 * 1024**3
 HEADING = "## Opinion map (bench/opinion_bench.py)"
 
 
@@ -82,14 +83,20 @@ def worker(tool: str, n: int) -> dict[str, object]:
 
 def run(tool: str, n: int) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--worker", tool, str(n)]
+    def cap() -> None:  # a runaway worker fails alone instead of waking the OOM killer
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S,
-                              check=False)
+                              check=False, preexec_fn=cap)
     except subprocess.TimeoutExpired:
         return {"tool": tool, "n": n, "error": f"timed out after {TIMEOUT_S} s"}
     if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["exit " + str(proc.returncode)])[-1]
-        return {"tool": tool, "n": n, "error": tail[:120]}
+        errors = [x for x in proc.stderr.splitlines() if "Error" in x]
+        reason = errors[-1] if errors else f"exit status {proc.returncode}"
+        if "MemoryError" in reason or "Unable to allocate" in reason:
+            reason = f"out of memory under a {MEMORY_CAP / 1024**3:.0f} GiB address-space cap"
+        return {"tool": tool, "n": n, "error": reason[:120]}
     result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
@@ -170,7 +177,8 @@ def main() -> None:
         "One subprocess per row; *end-to-end* for Indaba includes building the sparse "
         "`VoteMatrix` from vote triples, *fit* is `OpinionMap.fit` alone; red-dwarf "
         f"(`run_pipeline`, same votes as records) is run up to {REDDWARF_MAX:,} participants. "
-        "Peak GB is the subprocess's `ru_maxrss` (data generation included). "
+        "Peak GB is the subprocess's `ru_maxrss` (data generation included); each "
+        f"subprocess runs under a {MEMORY_CAP / 1024**3:.0f} GiB address-space cap. "
         "Goal: 1M participants in <= 60 s and <= 8 GB.", "",
         f"Machine: {machine()}.", "", table(rows), "",
         "Reproduce: `.venv/bin/python bench/opinion_bench.py`.", ""])

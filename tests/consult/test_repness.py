@@ -28,10 +28,10 @@ def _counts() -> GroupVoteCounts:
 
 
 def test_counts_from_votes_skip_ungrouped_rows() -> None:
-    rows = np.array([0, 0, 1, 2])
-    cols = np.array([0, 1, 0, 1])
+    indptr = np.array([0, 2, 3, 4])  # rows 0, 0, 1, 2
+    cols = np.array([0, 1, 0, 1], dtype=np.int32)
     votes = np.array([1, -1, 0, 1], dtype=np.int8)
-    c = group_vote_counts(rows, cols, votes, np.array([0, 1, -1]), 2, 2)
+    c = group_vote_counts(indptr, cols, votes, np.array([0, 1, -1]), 2, 2)
     assert c.agree.tolist() == [[1, 0], [0, 0]]
     assert c.disagree.tolist() == [[0, 1], [0, 0]]
     assert c.seen.tolist() == [[1, 1], [1, 0]]

@@ -43,8 +43,8 @@ class Agreement:
 def rep_sets(votes: VoteMatrix, labels: IntArray) -> list[set[int]]:
     """Representative statement ids per group for the given labels (-1 = ungrouped)."""
     n_groups = int(labels.max()) + 1 if len(labels) else 0
-    counts = group_vote_counts(votes.row_of(), votes.indices.astype(np.int64), votes.votes,
-                               labels, n_groups, votes.shape[1])
+    counts = group_vote_counts(votes.indptr, votes.indices, votes.votes, labels, n_groups,
+                               votes.shape[1])
     eligible = (votes.votes_per_statement() > 0) & ~votes.moderated_out
     reps = select_rep_statements(repness_stats(counts), votes.statement_ids, eligible)
     return [{r.statement_id for r in group} for group in reps]

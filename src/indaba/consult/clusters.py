@@ -36,14 +36,19 @@ class KMeansResult:
 
 def first_distinct(points: FloatArray, k: int) -> FloatArray:
     """The first k distinct rows, in order (Pol.is ``init-clusters``)."""
-    _, first = np.unique(points, axis=0, return_index=True)
-    return np.asarray(points[np.sort(first)[:k]], dtype=np.float64)
+    size = max(4 * k, 64)
+    while True:  # usually the first few points are already distinct
+        head = points[:size]
+        _, first = np.unique(head, axis=0, return_index=True)
+        if len(first) >= k or size >= len(points):
+            return np.asarray(head[np.sort(first)[:k]], dtype=np.float64)
+        size *= 4
 
 
 def assign(points: FloatArray, centers: FloatArray) -> IntArray:
     """Index of the nearest centre for every point."""
-    if len(points) * len(centers) <= 2_000_000:
-        d = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    if len(points) * len(centers) <= 1_000_000:
+        d = (centers**2).sum(axis=1)[None, :] - 2.0 * (points @ centers.T)
         return np.asarray(np.argmin(d, axis=1), dtype=np.int64)
     _, idx = cKDTree(centers).query(points, workers=-1)
     return np.asarray(idx, dtype=np.int64)

@@ -52,10 +52,15 @@ def centre_votes(votes: VoteMatrix, columns: NDArray[np.bool_]) -> CentredVotes:
     sums = np.bincount(votes.indices, weights=values, minlength=votes.shape[1])
     counts = np.bincount(votes.indices, minlength=votes.shape[1])
     mean = np.where(active & (counts > 0), sums / np.maximum(counts, 1), 0.0)
-    rows = votes.row_of()
     data = values - mean[votes.indices]
-    matrix = sp.csr_matrix((data[keep], (rows[keep], votes.indices[keep])), shape=votes.shape)
-    n_active = np.bincount(rows[keep], minlength=votes.shape[0])
+    if keep.all():
+        indptr, indices = votes.indptr, votes.indices
+        n_active = np.diff(votes.indptr)
+    else:  # drop moderated-out cells, rows stay sorted
+        n_active = np.bincount(votes.row_of()[keep], minlength=votes.shape[0])
+        indptr = np.concatenate([[0], np.cumsum(n_active)])
+        indices, data = votes.indices[keep], data[keep]
+    matrix = sp.csr_matrix((data, indices, indptr), shape=votes.shape)
     n_modout = int(np.count_nonzero(columns & votes.moderated_out))
     return CentredVotes(matrix, np.asarray(mean, dtype=np.float64), n_active + n_modout,
                         int(np.count_nonzero(columns)))
@@ -94,13 +99,12 @@ def principal_components(
         s = np.asarray(start, dtype=np.float64)[:r].T
         q[: s.shape[0], : s.shape[1]] = s
     q, _ = np.linalg.qr(q)
-    xct = xc.T.tocsr()
     previous: FloatArray | None = None
     vecs = q[:, :k]
     vals = np.zeros(k)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
-        z = xct @ (xc @ q)
+        z = np.asarray((xc @ q).T @ xc).T  # = Xc.T Xc q, reading Xc row by row
         t = q.T @ z
         w, u = np.linalg.eigh((t + t.T) / 2)
         order = np.argsort(w)[::-1]

@@ -186,13 +186,12 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
     labels = np.where(base_labels >= 0, group_of_base[np.maximum(base_labels, 0)]
                       if len(group_of_base) else -1, -1).astype(np.int64)
 
-    rows = votes.row_of()
-    counts = group_vote_counts(rows, votes.indices.astype(np.int64), votes.votes, labels,
-                               n_groups, n_cols)
+    counts = group_vote_counts(votes.indptr, votes.indices, votes.votes, labels, n_groups,
+                               n_cols)
     eligible = columns & ~votes.moderated_out
     repness = select_rep_statements(repness_stats(counts), votes.statement_ids, eligible,
                                     params.pick_max) if n_groups else []
-    everyone = group_vote_counts(rows, votes.indices.astype(np.int64), votes.votes,
+    everyone = group_vote_counts(votes.indptr, votes.indices, votes.votes,
                                  np.zeros(n_rows, dtype=np.int64), 1, n_cols)
     consensus = select_consensus(everyone.agree[0], everyone.disagree[0], everyone.seen[0],
                                  votes.statement_ids, eligible, params.pick_max)

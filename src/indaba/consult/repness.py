@@ -37,24 +37,19 @@ class GroupVoteCounts:
 
 
 def group_vote_counts(
-    rows: IntArray,
-    cols: IntArray,
-    votes: NDArray[np.int8],
-    group_of_row: IntArray,
-    n_groups: int,
-    n_statements: int,
+    indptr: IntArray, cols: NDArray[np.int32], votes: NDArray[np.int8], group_of_row: IntArray,
+    n_groups: int, n_statements: int,
 ) -> GroupVoteCounts:
-    """Count votes per (group, statement); rows in no group (label -1) are skipped."""
-    g = group_of_row[rows]
+    """Count votes per (group, statement) from CSR arrays; rows in group -1 are skipped."""
+    g = np.repeat(group_of_row, np.diff(indptr))
     keep = g >= 0
-    flat = g[keep] * n_statements + cols[keep]
-    v = votes[keep]
-    size = n_groups * n_statements
-    shape = (n_groups, n_statements)
-    agree = np.bincount(flat[v == 1], minlength=size).reshape(shape)
-    disagree = np.bincount(flat[v == -1], minlength=size).reshape(shape)
-    seen = np.bincount(flat, minlength=size).reshape(shape)
-    return GroupVoteCounts(agree.astype(np.int64), disagree.astype(np.int64), seen.astype(np.int64))
+    if not keep.all():
+        g, cols, votes = g[keep], cols[keep], votes[keep]
+    # one pass: key = ((group * statements) + statement) * 3 + (vote + 1)
+    key = (g * n_statements + cols) * 3 + (votes.astype(np.int64) + 1)
+    table = np.bincount(key, minlength=n_groups * n_statements * 3)
+    table = table.reshape(n_groups, n_statements, 3).astype(np.int64)
+    return GroupVoteCounts(table[:, :, 2], table[:, :, 0], table.sum(axis=2))
 
 
 @dataclass(frozen=True)
