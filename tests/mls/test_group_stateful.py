@@ -20,7 +20,15 @@ from hypothesis.stateful import (
 )
 
 from indaba.mls.errors import MLSError
-from indaba.mls.group import ApplicationMessage, Group, GroupConfig, ProposalReceived
+from indaba.mls.group import (
+    ApplicationMessage,
+    Group,
+    GroupConfig,
+    ProposalReceived,
+    StagedCommit,
+    join_by_external_commit,
+)
+from indaba.mls.tree.leaf_node import Credential
 
 from .group_helpers import Cluster
 
@@ -32,22 +40,27 @@ class GroupMachine(RuleBasedStateMachine):
     def start(self, encrypt_handshake: bool) -> None:
         self.cluster = Cluster.start(1, config=GroupConfig(encrypt_handshake=encrypt_handshake))
         self.counter = 0
-        self.inbox: dict[str, list[tuple[str, bytes, bytes]]] = {}
+        # recipient -> [(sender leaf, ciphertext, plaintext, epoch sent)]
+        self.inbox: dict[str, list[tuple[int, bytes, bytes, int]]] = {}
         self.ghosts: list[Group] = []  # states of removed members, frozen before removal
 
     def _names(self) -> list[str]:
         return sorted(self.cluster.members)
 
     def _flush(self, data: st.DataObject) -> None:
-        """Deliver every queued application message, each inbox in a random order."""
+        """Deliver, in a random order per recipient, every queued application message that
+        would fall out of the one-epoch window at the next commit; messages of the
+        current epoch stay queued and arrive late, after that commit."""
         for name, queue in self.inbox.items():
-            if name not in self.cluster.members:
+            g = self.cluster.members.get(name)
+            if g is None:
                 continue
-            for sender, ciphertext, plaintext in data.draw(st.permutations(queue)):
-                got = self.cluster.members[name].process(ciphertext)
+            due = [m for m in queue if m[3] < g.epoch]
+            for leaf, ciphertext, plaintext, epoch in data.draw(st.permutations(due)):
+                got = g.process(ciphertext)
                 assert isinstance(got, ApplicationMessage)
-                assert got.data == plaintext and got.sender == self.cluster.leaf_of(sender)
-        self.inbox = {}
+                assert (got.data, got.sender, got.epoch) == (plaintext, leaf, epoch)
+            self.inbox[name] = [m for m in queue if m[3] >= g.epoch]
 
     def _new_epoch_messages_unreadable(self) -> None:
         if not self.ghosts:
@@ -112,10 +125,11 @@ class GroupMachine(RuleBasedStateMachine):
     @rule(data=st.data(), text=st.binary(max_size=40))
     def send(self, data: st.DataObject, text: bytes) -> None:
         sender = data.draw(st.sampled_from(self._names()))
-        ct = self.cluster.members[sender].encrypt(text)
+        g = self.cluster.members[sender]
+        ct = g.encrypt(text)
         for name in self._names():
             if name != sender:
-                self.inbox.setdefault(name, []).append((sender, ct, text))
+                self.inbox.setdefault(name, []).append((g.own_leaf, ct, text, g.epoch))
 
     @precondition(lambda self: len(self.cluster.members) > 1)
     @rule(data=st.data(), position=st.integers(0, 10_000), bit=st.integers(0, 7))
@@ -135,6 +149,26 @@ class GroupMachine(RuleBasedStateMachine):
                 g.process(bytes(tampered))
             # staged or not, an unmerged commit changes nothing
             assert g.to_bytes() == before, "a rejected commit changed the state"
+
+    @precondition(lambda self: len(self.cluster.members) < 7)
+    @rule(data=st.data())
+    def external_join(self, data: st.DataObject) -> None:
+        self._flush(data)
+        publisher = data.draw(st.sampled_from(self._names()))
+        self.counter += 1
+        sig, _ = self.cluster.cs.generate_signature_key_pair()
+        joiner, commit = join_by_external_commit(
+            self.cluster.cs,
+            self.cluster.members[publisher].group_info(),
+            Credential.basic(f"x{self.counter}".encode()),
+            sig,
+            config=self.cluster.config,
+        )
+        for g in self.cluster.members.values():
+            staged = g.process(commit)
+            assert isinstance(staged, StagedCommit)
+            g.merge(staged)
+        self.cluster.members[f"x{self.counter}"] = joiner
 
     @rule(data=st.data())
     def save_and_restore(self, data: st.DataObject) -> None:
