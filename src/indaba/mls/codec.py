@@ -71,6 +71,14 @@ class Reader:
         self._pos = pos + n
         return self._data[pos : pos + n]
 
+    def tell(self) -> int:
+        """The current offset (to slice out a struct's exact bytes with :meth:`since`)."""
+        return self._pos
+
+    def since(self, start: int) -> bytes:
+        """The bytes consumed since offset ``start``."""
+        return self._data[start : self._pos]
+
     def remaining(self) -> int:
         return self._end - self._pos
 

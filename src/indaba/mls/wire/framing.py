@@ -139,12 +139,16 @@ class FramedContent:
 
     @classmethod
     def read(cls, r: Reader) -> FramedContent:
+        start = r.tell()
         group_id = r.opaque_v()
         epoch = r.u64()
         sender = Sender.read(r)
         aad = r.opaque_v()
         ct = _content_type(r.u8())
-        return cls(group_id, epoch, sender, aad, ct, read_content_body(r, ct))
+        content = cls(group_id, epoch, sender, aad, ct, read_content_body(r, ct))
+        # The codec is canonical, so the bytes read are the encoding: keep them.
+        object.__setattr__(content, "_encoded", r.since(start))
+        return content
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class KeyPackage:
 
     @classmethod
     def read(cls, r: Reader) -> KeyPackage:
+        start = r.tell()
         version = r.u16()
         if version != PROTOCOL_VERSION:
             raise DecodeError(f"unsupported KeyPackage version {version}")
@@ -57,7 +58,9 @@ class KeyPackage:
         init_key = r.opaque_v()
         leaf = LeafNode.read(r)
         exts = read_extensions(r)
-        return cls(suite, init_key, leaf, exts, r.opaque_v(), version)
+        kp = cls(suite, init_key, leaf, exts, r.opaque_v(), version)
+        object.__setattr__(kp, "_encoded", r.since(start))  # canonical codec: reuse bytes
+        return kp
 
     @classmethod
     def decode(cls, data: bytes) -> KeyPackage:
