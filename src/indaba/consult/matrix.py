@@ -81,19 +81,22 @@ class VoteMatrix:
             raise ValueError("participant, statement and vote must be 1-D arrays of one length.")
         if len(v) and (v.min() < -1 or v.max() > 1):
             raise ValueError("votes must be -1 (disagree), 0 (pass) or 1 (agree).")
-        t = np.arange(len(p)) if timestamp is None else np.asarray(timestamp, dtype=np.float64)
-        order = np.lexsort((np.arange(len(p)), t, s, p))
-        p, s, v = p[order], s[order], v[order]
-        last = np.ones(len(p), dtype=bool)
-        if len(p):
-            last[:-1] = (p[1:] != p[:-1]) | (s[1:] != s[:-1])
-        p, s, v = p[last], s[last], v[last]
-        pids = np.unique(p)
+        pids, rows = np.unique(p, return_inverse=True)
         sids = np.unique(s) if statement_ids is None else np.unique(np.asarray(statement_ids))
         cols = np.searchsorted(sids, s)
         if len(s) and (cols.max(initial=0) >= len(sids) or np.any(sids[cols] != s)):
             raise ValueError("a vote refers to a statement missing from statement_ids.")
-        rows = np.searchsorted(pids, p)
+        width = max(len(sids), 1)
+        key = rows.astype(np.int64) * width + cols
+        if timestamp is None:
+            order = np.argsort(key, kind="stable")
+        else:
+            order = np.lexsort((np.asarray(timestamp, dtype=np.float64), key))
+        key, v = key[order], v[order]
+        last = np.ones(len(key), dtype=bool)
+        last[:-1] = key[1:] != key[:-1]  # the latest event of each pair comes last
+        key, v = key[last], v[last]
+        rows, cols = key // width, key % width
         indptr = np.zeros(len(pids) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(pids)), out=indptr[1:])
         mod = np.isin(sids, np.fromiter(moderated_out, dtype=np.int64))
