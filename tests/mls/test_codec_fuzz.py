@@ -28,7 +28,7 @@ from indaba.mls.wire.message import MLSMessage
 from indaba.mls.wire.proposals import Commit, ProposalOrRef, read_proposal, write_proposal
 from indaba.mls.wire.welcome import GroupInfo, GroupSecrets
 
-from .vectors import load
+from .vectors import load, strip_encoding_caches
 
 
 def _whole(read: Callable[[Reader], Any], write: Callable[[Writer, Any], None]) -> Any:
@@ -36,6 +36,7 @@ def _whole(read: Callable[[Reader], Any], write: Callable[[Writer, Any], None]) 
         r = Reader(data)
         obj = read(r)
         r.done()
+        strip_encoding_caches(obj)
         w = Writer()
         write(w, obj)
         return w.getvalue()

@@ -7,6 +7,7 @@ as ``suite1-case0`` and skips suites 4..7 with a stated reason.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from functools import cache
@@ -69,3 +70,14 @@ def cases(name: str) -> list[Any]:
             mark = pytest.mark.skip(reason=reason)
             out.append(pytest.param(case, id=f"suite{suite}-case{k}", marks=mark))
     return out
+
+
+def strip_encoding_caches(obj: Any) -> None:
+    """Forget encodings cached at decode time, so that re-encoding really re-encodes."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj.__dict__.pop("_encoded", None)
+        for f in dataclasses.fields(obj):
+            strip_encoding_caches(getattr(obj, f.name))
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            strip_encoding_caches(item)
