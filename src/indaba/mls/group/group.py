@@ -152,8 +152,15 @@ class Group:
         return self._update_keys.get(public)
 
     # --- sending ----------------------------------------------------------------------
-    def encrypt(self, data: bytes, *, authenticated_data: bytes = b"") -> bytes:
-        """An application message as a PrivateMessage (§6.3)."""
+    def encrypt(
+        self,
+        data: bytes,
+        *,
+        authenticated_data: bytes = b"",
+        random: Random = _secrets.token_bytes,
+    ) -> bytes:
+        """An application message as a PrivateMessage (§6.3); ``random`` feeds the reuse
+        guard."""
         self.require_active()
         _, out = send(
             self,
@@ -161,6 +168,7 @@ class Group:
             bytes(data),
             authenticated_data=authenticated_data,
             wire_format=WireFormat.PRIVATE_MESSAGE,
+            random=random,
         )
         return out
 

@@ -221,7 +221,7 @@ def create_commit(
         psk_secret=psk_secret,
     )
     ac = AuthenticatedContent(wf, content, FramedContentAuthData(sig, tag))
-    data = protect(g, ac)
+    data = protect(g, ac, random=random)
 
     welcome = info_bytes = None
     if applied.added:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets as _secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..framing import protect_private, protect_public, sign_content
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["frame", "protect", "send"]
 
+Random = Callable[[int], bytes]
+
 
 def frame(
     g: Group,
@@ -39,7 +43,7 @@ def frame(
     return content, sig
 
 
-def protect(g: Group, ac: AuthenticatedContent) -> bytes:
+def protect(g: Group, ac: AuthenticatedContent, *, random: Random = _secrets.token_bytes) -> bytes:
     """Encode ``ac`` as an MLSMessage in its wire format."""
     s = g.state
     if ac.wire_format == WireFormat.PUBLIC_MESSAGE:
@@ -50,7 +54,14 @@ def protect(g: Group, ac: AuthenticatedContent) -> bytes:
     if block:
         size = len(ac.content.encode())
         padding = (-size) % block
-    enc = protect_private(s.cs, ac, g.secret_tree, s.secrets.sender_data_secret, padding=padding)
+    enc = protect_private(
+        s.cs,
+        ac,
+        g.secret_tree,
+        s.secrets.sender_data_secret,
+        padding=padding,
+        reuse_guard=random(4),
+    )
     return MLSMessage(enc).encode()
 
 
@@ -61,10 +72,11 @@ def send(
     *,
     authenticated_data: bytes = b"",
     wire_format: WireFormat,
+    random: Random = _secrets.token_bytes,
 ) -> tuple[AuthenticatedContent, bytes]:
     """Sign and protect a non-commit message; returns the AuthenticatedContent and bytes."""
     content, sig = frame(
         g, content_type, body, authenticated_data=authenticated_data, wire_format=wire_format
     )
     ac = AuthenticatedContent(wire_format, content, FramedContentAuthData(sig))
-    return ac, protect(g, ac)
+    return ac, protect(g, ac, random=random)
