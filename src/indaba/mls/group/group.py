@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ..crypto import CipherSuite
-from ..errors import UsageError
+from ..errors import UsageError, ValidationError
 from ..key_schedule import mls_exporter
 from ..psk import PreSharedKeyID
 from ..secret_tree import SecretTree
@@ -142,6 +142,8 @@ class Group:
 
     def cache_proposal(self, ac: AuthenticatedContent, proposal: Proposal, sender: Sender) -> bytes:
         ref = self._state.cs.make_proposal_ref(ac.encode())
+        if ref not in self._proposals and len(self._proposals) >= self.config.max_pending_proposals:
+            raise ValidationError("too many pending proposals in this epoch", reason="too_many")
         self._proposals[ref] = CachedProposal(proposal, sender)
         return ref
 

@@ -63,6 +63,8 @@ class GroupConfig:
     #: how many past epochs may still deliver (late) application messages; each kept
     #: epoch keeps its message keys, which delays forward secrecy by that many epochs
     max_past_epochs: int = 1
+    #: proposals cached per epoch before further ones are refused (memory bound)
+    max_pending_proposals: int = 1000
 
 
 @dataclass(frozen=True, eq=False)
