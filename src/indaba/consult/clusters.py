@@ -47,10 +47,7 @@ def first_distinct(points: FloatArray, k: int) -> FloatArray:
 
 def assign(points: FloatArray, centers: FloatArray) -> IntArray:
     """Index of the nearest centre for every point."""
-    if len(points) * len(centers) <= 1_000_000:
-        d = (centers**2).sum(axis=1)[None, :] - 2.0 * (points @ centers.T)
-        return np.asarray(np.argmin(d, axis=1), dtype=np.int64)
-    _, idx = cKDTree(centers).query(points, workers=-1)
+    _, idx = cKDTree(centers).query(points, workers=-1 if len(points) > 200_000 else 1)
     return np.asarray(idx, dtype=np.int64)
 
 

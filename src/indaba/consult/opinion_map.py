@@ -42,7 +42,7 @@ class OpinionMap:
         base_k: int = 100,
         max_k: int = 5,
         base_iters: int = 100,
-        group_iters: int = 100,
+        group_iters: int = 20,
         k_buffer: int = 4,
         pca_tol: float = 1e-7,
         pca_max_iter: int = 500,
