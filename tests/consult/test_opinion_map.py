@@ -96,3 +96,9 @@ def test_tiny_conversation_does_not_break() -> None:
     est = OpinionMap().fit(votes)
     assert est.included_.all()
     assert est.n_groups_ >= 1
+
+
+def test_empty_conversation_has_no_groups() -> None:
+    est = OpinionMap().fit(VoteMatrix.from_votes([], [], []))
+    assert est.n_groups_ == 0 and est.repness_ == []
+    assert est.consensus_ == {"agree": [], "disagree": []}

@@ -91,6 +91,8 @@ def principal_components(
     stops when no component turns by more than ``tol`` radians in one step.
     """
     n_cols = xc.shape[1]
+    if n_cols == 0 or xc.shape[0] == 0:
+        return np.zeros((n_components, n_cols)), np.zeros(n_components), 0
     k = min(n_components, n_cols)
     r = min(n_cols, k + oversample)
     rng = np.random.default_rng(random_state)
