@@ -94,3 +94,19 @@ def test_remove_rules() -> None:
         g.commit(remove=[7])
     with pytest.raises(ValidationError, match="Remove"):
         g.commit(remove=[1, 1])
+
+
+def test_join_checks_leaf_lifetimes_when_given_now() -> None:
+    from indaba.mls.group import join_from_welcome
+
+    sig, _ = CS.generate_signature_key_pair()
+    g = create_group(CS, b"g-life", Credential.basic(b"a"), sig)
+    short_sig, _ = CS.generate_signature_key_pair()
+    short = create_key_package(CS, Credential.basic(b"s"), short_sig, lifetime=Lifetime(0, 100))
+    joiner_sig, _ = CS.generate_signature_key_pair()
+    joiner = create_key_package(CS, Credential.basic(b"j"), joiner_sig)
+    out = g.commit(add=[short.key_package, joiner.key_package], now=50)
+    assert out.welcome is not None
+    with pytest.raises(ValidationError, match="lifetime"):
+        join_from_welcome(out.welcome, joiner, now=500)
+    assert join_from_welcome(out.welcome, joiner, now=50).epoch == 1

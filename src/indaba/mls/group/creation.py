@@ -162,8 +162,10 @@ def join_from_welcome(
     ratchet_tree: RatchetTree | bytes | None = None,
     external_psks: Mapping[bytes, bytes] | None = None,
     config: GroupConfig | None = None,
+    now: int | None = None,
 ) -> Group:
-    """Join a group from a Welcome (§12.4.3.1)."""
+    """Join a group from a Welcome (§12.4.3.1); with ``now``, KeyPackage-sourced leaves
+    whose lifetime does not cover it are refused (§7.3)."""
     if not isinstance(welcome, Welcome):
         msg = MLSMessage.decode(welcome)
         if not isinstance(msg.body, Welcome):
@@ -183,6 +185,11 @@ def join_from_welcome(
     welcome_secret = welcome_secret_for(cs, secrets.joiner_secret, psk_secret)
     info = decrypt_group_info(cs, welcome_secret, welcome.encrypted_group_info)
     tree = verified_group_info(cs, info, ratchet_tree)
+    if now is not None:
+        for index, leaf in tree.leaves():
+            life = leaf.lifetime
+            if life is not None and not life.not_before <= now <= life.not_after:
+                raise ValidationError(f"leaf {index} lifetime does not cover the current time")
     own = next((i for i, leaf in tree.leaves() if leaf.encode() == kp.leaf_node.encode()), None)
     if own is None:
         raise ValidationError("our KeyPackage's leaf is not in the tree")
