@@ -284,3 +284,24 @@ def test_external_commit_resync_replaces_old_leaf() -> None:
     assert joiner.own_leaf == old_leaf  # the freed leaf is reused
     with pytest.raises(ValidationError, match="epoch"):
         lost.process(joiner.encrypt(b"x"))
+
+
+def test_new_member_proposes_itself() -> None:
+    from indaba.mls.group import create_new_member_proposal, join_from_welcome
+
+    from .group_helpers import identity_bundle
+
+    cl = Cluster.start(1)
+    cl.add("m0", "m1")
+    bundle = identity_bundle(cl.cs, "newcomer")
+    g0 = cl.members["m0"]
+    msg = create_new_member_proposal(bundle, g0.group_id, g0.epoch)
+    for g in cl.members.values():
+        got = g.process(msg)
+        assert isinstance(got, ProposalReceived)
+        assert got.sender.sender_type.name == "NEW_MEMBER_PROPOSAL"
+    out = cl.members["m1"].commit()
+    assert out.welcome is not None and out.staged.added
+    cl.deliver_commit("m1", out)
+    cl.members["newcomer"] = join_from_welcome(out.welcome, bundle)
+    cl.assert_agree()

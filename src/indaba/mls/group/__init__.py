@@ -13,6 +13,7 @@ Public API::
 from .creation import KeyPackageBundle, create_group, create_key_package, join_from_welcome
 from .external import (
     create_external_proposal,
+    create_new_member_proposal,
     external_senders_extension,
     join_by_external_commit,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "create_external_proposal",
     "create_group",
     "create_key_package",
+    "create_new_member_proposal",
     "external_senders_extension",
     "join_by_external_commit",
     "join_from_welcome",

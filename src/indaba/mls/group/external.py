@@ -12,7 +12,7 @@ import secrets as _secrets
 from collections.abc import Callable, Mapping, Sequence
 
 from ..codec import Writer
-from ..crypto import CipherSuite
+from ..crypto import CipherSuite, cipher_suite
 from ..errors import UsageError
 from ..framing import sign_content
 from ..hpke import export_sender
@@ -38,6 +38,7 @@ from ..wire.framing import (
 from ..wire.group_context import GroupContext
 from ..wire.message import MLSMessage
 from ..wire.proposals import (
+    Add,
     Commit,
     ExternalInit,
     PreSharedKey,
@@ -48,6 +49,7 @@ from ..wire.proposals import (
 )
 from .creation import (
     FOREVER,
+    KeyPackageBundle,
     default_capabilities,
     external_pub,
     read_group_info,
@@ -61,6 +63,7 @@ from .state import EXT_EXTERNAL_SENDERS, EpochState, GroupConfig
 
 __all__ = [
     "create_external_proposal",
+    "create_new_member_proposal",
     "external_senders_extension",
     "join_by_external_commit",
 ]
@@ -194,4 +197,23 @@ def create_external_proposal(
         proposal,
     )
     sig = sign_content(cs, signature_priv, WireFormat.PUBLIC_MESSAGE, content, None)
+    return MLSMessage(PublicMessage(content, FramedContentAuthData(sig))).encode()
+
+
+def create_new_member_proposal(
+    bundle: KeyPackageBundle, group_id: bytes, epoch: int, *, authenticated_data: bytes = b""
+) -> bytes:
+    """An Add of ourselves sent as a PublicMessage by a non-member (§12.1.8, sender type
+    new_member_proposal); a member who commits it sends us the Welcome."""
+    kp = bundle.key_package
+    cs = cipher_suite(kp.cipher_suite)
+    content = FramedContent(
+        group_id,
+        epoch,
+        Sender(SenderType.NEW_MEMBER_PROPOSAL),
+        authenticated_data,
+        ContentType.PROPOSAL,
+        Add(kp),
+    )
+    sig = sign_content(cs, bundle.signature_priv, WireFormat.PUBLIC_MESSAGE, content, None)
     return MLSMessage(PublicMessage(content, FramedContentAuthData(sig))).encode()
