@@ -33,7 +33,7 @@ from indaba.consult.synthetic import planted_conversation
 
 ROOT = Path(__file__).resolve().parents[1]
 # participants -> statements; every participant votes on 50 statements
-SIZES = {10_000: 1_000, 100_000: 5_000, 1_000_000: 10_000}
+SIZES = {10_000: 1_000, 30_000: 2_000, 100_000: 5_000, 1_000_000: 10_000}
 REDDWARF_MAX = 100_000
 TIMEOUT_S = 900
 MEMORY_CAP = 16 * 1024**3
@@ -110,9 +110,11 @@ def machine() -> str:
     except OSError:
         pass
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, "
             f"{ram:.0f} GiB RAM, Python {platform.python_version()}, "
-            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average at the end "
+            f"{load} (the machine is shared: other work inflates the times)")
 
 
 def _f(r: dict[str, object], key: str, fmt: str) -> str:
