@@ -200,10 +200,13 @@ def _our_key(
     tree: RatchetTree, private: TreeKEMPrivate, resolution: list[NodeIndex]
 ) -> tuple[int, bytes]:
     """The position in ``resolution`` of a node we hold the current key for, and the key."""
+    keys = private.key_pairs_view()
     for j, r in enumerate(resolution):
+        pair = keys.get(r)
+        if pair is None:
+            continue
         target = tree.node(r)
-        pair = private.key_pairs_view().get(r)
-        if pair is not None and target is not None and pair[1] == target.encryption_key:
+        if target is not None and pair[1] == target.encryption_key:
             return j, pair[0]
     raise UsageError("no private key for any node in the copath resolution")
 
