@@ -12,10 +12,12 @@ messages are PrivateMessages on both sides (ts-mls's default); add-only commits 
 no UpdatePath on both sides (ts-mls never sends one for them).
 
 Right after that first commit every parent node is blank, so a path is encrypted to
-~n leaves: the worst case.  A second table ("tree level, populated") shows the steady
-state in which every member has committed once, measured on the ratchet tree and
-TreeKEM alone (``indaba.mls.tree``; no framing, signature or key schedule), since
-building such a group through the full protocol needs n/2 commits.
+~n leaves: the worst case.  The "warm" table repeats the indaba.mls measurements after
+the members at leaves 1, 2, 4, 8, ... have committed once, so the creator's copath
+subtrees are keyed and a path is encrypted to ~log2(n) nodes: the steady state of an
+active group.  The last table measures the ratchet tree and TreeKEM alone
+(``indaba.mls.tree``; no framing, signature or key schedule) on a tree where every
+member has committed once.
 
 ts-mls runs in ``tests/interop/peer.mjs`` (``npm ci`` there first); its times are
 measured inside Node.
@@ -74,7 +76,28 @@ def _log(msg: str) -> None:
 
 
 # --- indaba.mls, full protocol ---------------------------------------------------------
-def python_group(cs: CipherSuite, n: int, repeat: int) -> Result:
+def _warm_up(creator: Any, first: Any, bundles: list[Any], config: Any) -> Any:
+    """Members at leaves 1, 2, 4, 8, ... join and commit once each (everyone joined merges
+    every commit), so the roots of the creator's copath subtrees are keyed; return the
+    last member, joined too, as the receiver."""
+    n = len(bundles) + 1
+    warmers = [1 << k for k in range(n.bit_length()) if (1 << k) < n - 1]
+    joined = {i: join_from_welcome(first.welcome, bundles[i - 1], config=config) for i in warmers}
+    receiver = join_from_welcome(first.welcome, bundles[-1], config=config)
+    everyone = [creator, receiver, *joined.values()]
+    for i in warmers:
+        out = joined[i].commit()
+        for member in everyone:
+            if member is joined[i]:
+                member.merge(out.staged)
+            else:
+                result = member.process(out.commit)
+                assert isinstance(result, StagedCommit)
+                member.merge(result)
+    return receiver
+
+
+def python_group(cs: CipherSuite, n: int, repeat: int, shape: str = "fresh") -> Result:
     config = GroupConfig(encrypt_handshake=True)
 
     def bundle(i: int) -> Any:
@@ -100,7 +123,10 @@ def python_group(cs: CipherSuite, n: int, repeat: int) -> Result:
     join_ms = _median_ms(
         lambda: join_from_welcome(first.welcome, joiner_bundle, config=config), max(1, repeat // 2)
     )
-    joiner = join_from_welcome(first.welcome, joiner_bundle, config=config)
+    if shape == "warm":
+        joiner = _warm_up(creator, first, bundles, config)
+    else:
+        joiner = join_from_welcome(first.welcome, joiner_bundle, config=config)
     out["join"] = {"ms": join_ms, "bytes": len(first.welcome)}
     newcomer = bundle(n)
 
@@ -113,7 +139,7 @@ def python_group(cs: CipherSuite, n: int, repeat: int) -> Result:
             if kind == "add":
                 made["out"] = creator.commit(add=[newcomer.key_package], path=False)
             elif kind == "remove":
-                made["out"] = creator.commit(remove=[1])
+                made["out"] = creator.commit(remove=[3 if n > 4 else 1])
             else:
                 made["out"] = creator.commit()
             made.setdefault("all", []).append(made["out"].commit)
@@ -265,6 +291,25 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def warm_table(results: dict[str, Any]) -> str:
+    lines = [
+        "| members | op | commit ms | process ms | commit bytes |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for key, per_n in results.items():
+        w = per_n.get("python-warm")
+        if not w:
+            continue
+        for op in OPS:
+            r = w.get(op)
+            if r is not None:
+                lines.append(
+                    f"| {int(key):,} | {op} | {_num(r['commit_ms'])} | {_num(r['process_ms'])} "
+                    f"| {_num(r['bytes'], 0)} |"
+                )
+    return "\n".join(lines)
+
+
 def tree_table(results: dict[str, Any]) -> str:
     lines = [
         "| members | op | commit ms | process ms | path/tree bytes |",
@@ -293,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-ts", action="store_true", help="skip ts-mls")
     parser.add_argument("--no-tree", action="store_true", help="skip the populated-tree table")
+    parser.add_argument("--no-warm", action="store_true", help="skip the warm-group table")
     parser.add_argument("--ts-max", type=int, default=10000, help="largest size run in ts-mls")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
@@ -303,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         per_n: dict[str, Any] = {}
         _log(f"indaba.mls n={n} ...")
         per_n["python"] = python_group(cs, n, args.repeat)
+        if not args.no_warm:
+            _log(f"indaba.mls warm n={n} ...")
+            per_n["python-warm"] = python_group(cs, n, args.repeat, shape="warm")
         if not args.no_tree:
             _log(f"indaba.mls tree level, populated, n={n} ...")
             per_n["tree-populated"] = python_tree_populated(cs, n, args.repeat)
@@ -313,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cipher suite {args.suite}; medians of {args.repeat}; one core\n")
     print("Fresh group (creator added everyone, last member joined):\n")
     print(table(results))
+    if not args.no_warm:
+        print("\nWarm group (log2(n) members committed once; indaba.mls only):\n")
+        print(warm_table(results))
     if not args.no_tree:
         print("\nTree level, populated tree (indaba.mls.tree only):\n")
         print(tree_table(results))
