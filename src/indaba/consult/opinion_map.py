@@ -25,6 +25,13 @@ _POSITIVE = ("n_components", "min_votes", "base_k", "base_iters", "group_iters",
 class OpinionMap:
     """Opinion groups, representative and consensus statements from votes.
 
+    Parameters follow Pol.is's names (``conversation.clj`` options): ``base_k`` base
+    clusters, ``max_k`` groups at most, ``base_iters``/``group_iters`` k-means steps,
+    ``k_buffer`` updates a new k must win in a row, ``min_votes`` and ``greedy_n`` for
+    inclusion, ``pick_max`` statements per list; ``n_init`` adds k-means++ restarts to
+    the group step (0, Pol.is's single start, by default); ``random_state`` seeds the
+    PCA start vectors and restarts.
+
     Learned attributes: ``participant_ids_``, ``statement_ids_``, ``mean_``,
     ``components_``, ``explained_variance_``, ``projection_`` (participants × 2),
     ``statement_projection_``, ``included_``, ``base_centers_``, ``base_labels_``,

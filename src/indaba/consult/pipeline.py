@@ -68,7 +68,6 @@ class Params:
     pca_max_iter: int = 500
     pick_max: int = 5
     random_state: int = 0
-    force_k: int | None = None
     n_init: int = 0
 
 
@@ -177,8 +176,6 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
         this_k = max(silhouettes, key=lambda k: (silhouettes[k], k))
         smoother = smoother.update(this_k, params.k_buffer)
         k_use = smoother.smoothed_k if smoother.smoothed_k in clusterings else this_k
-        if params.force_k in clusterings:
-            k_use = params.force_k
         group_of_base = group_labels[k_use]
     else:
         group_of_base = np.zeros(len(base_centers), dtype=np.int64)
