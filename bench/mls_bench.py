@@ -71,6 +71,11 @@ def _median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def _victim(n: int) -> int:
+    """The leaf removed by the "remove" operation (not a warm-up committer)."""
+    return 3 if n > 4 else 1
+
+
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -139,7 +144,7 @@ def python_group(cs: CipherSuite, n: int, repeat: int, shape: str = "fresh") -> 
             if kind == "add":
                 made["out"] = creator.commit(add=[newcomer.key_package], path=False)
             elif kind == "remove":
-                made["out"] = creator.commit(remove=[3 if n > 4 else 1])
+                made["out"] = creator.commit(remove=[_victim(n)])
             else:
                 made["out"] = creator.commit()
             made.setdefault("all", []).append(made["out"].commit)
@@ -234,7 +239,8 @@ def ts_mls(suite: int, n: int, repeat: int) -> Result | str:
                 if kind == "remove" and n < 3:
                     continue
                 runs = [
-                    peer.call("bench_op", kind=kind, n=n, prefix=f"b{n}") for _ in range(repeat)
+                    peer.call("bench_op", kind=kind, n=n, prefix=f"b{n}", leaf=_victim(n))
+                    for _ in range(repeat)
                 ]
                 out[kind] = {
                     "commit_ms": statistics.median(r["commit_ms"] for r in runs),
