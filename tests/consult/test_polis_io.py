@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indaba.consult import (
     OpinionMap,
@@ -119,3 +122,27 @@ def test_non_utf8_is_refused(tmp_path: Path) -> None:
     (folder / "votes.csv").write_bytes(VOTES.encode() + b"1,\xff,1,2,1\n")
     with pytest.raises(PolisFormatError, match=r"votes\.csv, line \d+: not UTF-8 text"):
         read_polis_export(folder)
+
+
+_FILES = ("votes.csv", "comments.csv", "participants-votes.csv", "summary.csv")
+_HEADERS = {
+    "votes.csv": VOTES,
+    "comments.csv": COMMENTS,
+    "participants-votes.csv": "participant,group-id,n-comments,n-votes,n-agree,n-disagree,1,2\n",
+    "summary.csv": "",
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from(_FILES),
+       body=st.binary(max_size=200) | st.text(alphabet="0123456789,-\"\n x", max_size=120))
+def test_reader_parses_or_refuses(name: str, body: bytes | str) -> None:
+    """Any file content either parses or raises PolisFormatError, nothing else."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = _folder(Path(tmp))
+        data = body if isinstance(body, bytes) else body.encode()
+        (folder / name).write_bytes(_HEADERS[name].encode() + data)
+        try:
+            read_polis_export(folder)
+        except PolisFormatError as exc:
+            assert exc.file == name
