@@ -5,6 +5,7 @@ import type { Context } from './context';
 import { CredentialStore } from './credentials';
 import { h, replaceChildren } from './dom';
 import { I18n, UI_LANGUAGES, type UiLanguage, matchUiLanguage, pickLanguage } from './i18n';
+import { conversationPage } from './conversation/view';
 import { dashboardPage } from './pages/dashboard/index';
 import { homePage } from './pages/home';
 import { invitePage } from './pages/invite';
@@ -164,6 +165,8 @@ export class App {
         return lobbyPage(main, context, route.dialogueId);
       case 'dashboard':
         return dashboardPage(main, context, route.dialogueId);
+      case 'conversation':
+        return conversationPage(main, context, route.dialogueId, route.sessionId);
       case 'notFound':
         return notFoundPage(main, context);
     }

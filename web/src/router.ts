@@ -5,6 +5,7 @@ export type Route =
   | { name: 'invite'; token: string }
   | { name: 'lobby'; dialogueId: string }
   | { name: 'dashboard'; dialogueId: string }
+  | { name: 'conversation'; dialogueId: string; sessionId: string }
   | { name: 'notFound' };
 
 function decode(segment: string): string | null {
@@ -25,6 +26,9 @@ export function matchRoute(pathname: string): Route {
   if (first === 'd' && value !== null) {
     if (parts.length === 2) return { name: 'lobby', dialogueId: value };
     if (parts.length === 3 && third === 'dashboard') return { name: 'dashboard', dialogueId: value };
+    const session = parts[3] === undefined ? null : decode(parts[3]);
+    if (parts.length === 4 && third === 's' && session !== null)
+      return { name: 'conversation', dialogueId: value, sessionId: session };
   }
   return { name: 'notFound' };
 }
@@ -35,4 +39,8 @@ export function lobbyPath(dialogueId: string): string {
 
 export function dashboardPath(dialogueId: string): string {
   return `/d/${encodeURIComponent(dialogueId)}/dashboard`;
+}
+
+export function conversationPath(dialogueId: string, sessionId: string): string {
+  return `/d/${encodeURIComponent(dialogueId)}/s/${encodeURIComponent(sessionId)}`;
 }

@@ -4,7 +4,7 @@ import { dialogueSummary, isCredentialRejected, languageList, loading, noAccess,
 import { clearError, errorRegion, quoteAttr, showError } from '../components/forms';
 import type { Context } from '../context';
 import { h, replaceChildren } from '../dom';
-import { dashboardPath } from '../router';
+import { conversationPath, dashboardPath } from '../router';
 import type { MessageKey } from '../i18n';
 import { formatRange } from '../time';
 import type { Me, Session } from '../types';
@@ -67,6 +67,17 @@ function sessionItem(
     { class: session.joined ? 'card session joined' : 'card session', 'data-session-id': session.id },
     h('h3', { id: `session-topic-${session.id}`, dir: 'auto' }, session.topic),
     session.joined ? h('p', { class: 'badge' }, context.t('lobby.joined')) : null,
+    session.joined
+      ? h(
+          'p',
+          null,
+          h(
+            'a',
+            { href: conversationPath(session.dialogue_id, session.id), class: 'conversation-link' },
+            context.t('conversation.open'),
+          ),
+        )
+      : null,
     h('dl', { class: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', null, term), h('dd', null, value)])),
     button,
   );

@@ -1,0 +1,329 @@
+"""End-to-end encrypted conversations in Debian Chromium against the real server.
+
+Browsers (ts-mls) and the Python client (indaba.mls) talk in one session's MLS group
+through the delivery service. A known plaintext must never reach the database file,
+the server's log or the bytes the server relays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the Python package playwright is not installed")
+
+from playwright.sync_api import Page, WebSocket, expect
+
+from tests.browser.conftest import Server
+from tests.browser.test_web_client import call, iso, make_dialogue
+
+pytestmark = pytest.mark.browser
+
+CODE = re.compile(r"^\d{5} \d{5} \d{5} \d{5}$")
+
+
+class Frames:
+    """Every WebSocket frame the pages sent or received (what the server relays)."""
+
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+
+    def watch(self, page: Page) -> None:
+        def on_socket(ws: WebSocket) -> None:
+            ws.on("framesent", self._add)
+            ws.on("framereceived", self._add)
+
+        page.on("websocket", on_socket)
+
+    def _add(self, payload: str | bytes) -> None:
+        self.data.append(payload.encode() if isinstance(payload, str) else payload)
+
+    def contain(self, needle: bytes) -> bool:
+        return any(needle in frame for frame in self.data)
+
+
+def accept(server: Server, invite: dict[str, Any], name: str) -> dict[str, Any]:
+    token = invite["url"].rsplit("/", 1)[1]
+    body = {"token": token, "display_name": name, "language": "en"}
+    return call(server, "POST", "/invites/accept", body)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def session_setup(server: Server) -> dict[str, Any]:
+    """A dialogue, a facilitator who created a session and joined it, and invites to it."""
+    created = make_dialogue(server, "Talking about water")
+    dialogue_id = created["dialogue"]["id"]
+    invite = call(
+        server,
+        "POST",
+        f"/dialogues/{dialogue_id}/invites",
+        {"role": "facilitator"},
+        created["token"],
+    )
+    facilitator = accept(server, invite, "Nadia")
+    now = datetime.now(UTC)
+    session = call(
+        server,
+        "POST",
+        f"/dialogues/{dialogue_id}/sessions",
+        {
+            "topic": "Rivers",
+            "languages": ["en"],
+            "capacity": 10,
+            "starts_at": iso(now - timedelta(minutes=5)),
+            "ends_at": iso(now + timedelta(hours=2)),
+        },
+        facilitator["token"],
+    )
+    call(server, "POST", f"/sessions/{session['id']}/join", None, facilitator["token"])
+    return {
+        "dialogue_id": dialogue_id,
+        "session_id": session["id"],
+        "facilitator": facilitator,
+        "created": created,
+    }
+
+
+def participant(server: Server, setup: dict[str, Any], name: str) -> dict[str, Any]:
+    invite = call(
+        server,
+        "POST",
+        f"/dialogues/{setup['dialogue_id']}/invites",
+        {"role": "participant", "session_id": setup["session_id"]},
+        setup["created"]["token"],
+    )
+    return accept(server, invite, name)
+
+
+def open_conversation(
+    server: Server, new_context: Any, setup: dict[str, Any], member: dict[str, Any], frames: Frames
+) -> Page:
+    context = new_context()
+    credentials = json.dumps({setup["dialogue_id"]: member["token"]})
+    context.add_init_script(
+        f"localStorage.setItem('indaba.credentials', {json.dumps(credentials)})"
+    )
+    page = context.new_page()
+    frames.watch(page)
+    page.goto(f"{server.url}/d/{setup['dialogue_id']}/s/{setup['session_id']}")
+    expect(page.locator("#conversation-status")).to_have_attribute(
+        "data-status", "ready", timeout=30_000
+    )
+    return page
+
+
+def send(page: Page, text: str) -> None:
+    page.get_by_role("textbox", name="Your message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def messages(page: Page) -> Any:
+    return page.locator("#conversation-messages .message-body")
+
+
+def code_of(page: Page) -> str:
+    return page.locator("#verification-code").inner_text()
+
+
+def expect_members(page: Page, count: int) -> None:
+    expect(page.locator("#conversation-members li")).to_have_count(count, timeout=30_000)
+
+
+def expect_same_code(pages: list[Page]) -> str:
+    for page in pages:
+        expect(page.locator("#verification-code")).to_have_text(CODE)
+    first = code_of(pages[0])
+    for page in pages[1:]:
+        expect(page.locator("#verification-code")).to_have_text(first)
+    return first
+
+
+def test_browsers_talk_join_late_remove_and_compare_codes(
+    server: Server, new_context: Any, session_setup: dict[str, Any]
+) -> None:
+    setup = session_setup
+    frames = Frames()
+    secret = "the otters meet at the blue bridge at dawn"
+
+    # The facilitator opens the conversation from the lobby.
+    nadia_context = new_context()
+    credentials = json.dumps({setup["dialogue_id"]: setup["facilitator"]["token"]})
+    nadia_context.add_init_script(
+        f"localStorage.setItem('indaba.credentials', {json.dumps(credentials)})"
+    )
+    nadia = nadia_context.new_page()
+    frames.watch(nadia)
+    nadia.goto(f"{server.url}/d/{setup['dialogue_id']}")
+    nadia.get_by_role("link", name="Open the conversation").click()
+    expect(nadia.locator("#conversation-status")).to_have_attribute(
+        "data-status", "ready", timeout=30_000
+    )
+    expect(nadia.get_by_role("heading", level=1)).to_have_text("Rivers")
+
+    ama_member = participant(server, setup, "Ama")
+    kofi_member = participant(server, setup, "Kofi")
+    ama = open_conversation(server, new_context, setup, ama_member, frames)
+    kofi = open_conversation(server, new_context, setup, kofi_member, frames)
+    for page in (nadia, ama, kofi):
+        expect_members(page, 3)
+    expect(nadia.locator(f"[data-member-id='{ama_member['member']['id']}']")).to_contain_text(
+        "participant"
+    )
+    expect(
+        ama.locator(f"[data-member-id='{setup['facilitator']['member']['id']}']")
+    ).to_contain_text("Nadia")
+    expect(
+        ama.locator(f"[data-member-id='{setup['facilitator']['member']['id']}']")
+    ).to_contain_text("facilitator")
+    before = expect_same_code([nadia, ama, kofi])
+
+    send(ama, secret)
+    send(kofi, "Hello from Kofi")
+    send(nadia, "Welcome, everyone")
+    for page in (nadia, ama, kofi):
+        expect(messages(page)).to_have_text(
+            [secret, "Hello from Kofi", "Welcome, everyone"], timeout=30_000
+        )
+    expect(nadia.locator("#conversation-messages li").first).to_contain_text("Ama")
+
+    # Own-message delete: every browser drops it.
+    send(kofi, "a typo I regret")
+    for page in (nadia, ama, kofi):
+        expect(messages(page)).to_have_count(4)
+    kofi.locator("#conversation-messages li.own", has_text="a typo I regret").get_by_role(
+        "button", name="Delete"
+    ).click()
+    for page in (nadia, ama, kofi):
+        expect(messages(page)).to_have_text([secret, "Hello from Kofi", "Welcome, everyone"])
+
+    # A fourth joins late: it reads what is sent after it joined, not before.
+    efua = open_conversation(server, new_context, setup, participant(server, setup, "Efua"), frames)
+    for page in (nadia, ama, kofi, efua):
+        expect_members(page, 4)
+    after_join = expect_same_code([nadia, ama, kofi, efua])
+    assert after_join != before
+    send(nadia, "Efua, welcome")
+    send(efua, "Thank you")
+    for page in (nadia, ama, kofi):
+        expect(messages(page)).to_have_text(
+            [secret, "Hello from Kofi", "Welcome, everyone", "Efua, welcome", "Thank you"]
+        )
+    expect(messages(efua)).to_have_text(["Efua, welcome", "Thank you"])
+
+    # The facilitator removes Kofi, who reads nothing sent after the removal.
+    nadia.locator(f"[data-remove='{kofi_member['member']['id']}']").click()
+    expect(kofi.locator("#conversation-status")).to_have_attribute(
+        "data-status", "removed", timeout=30_000
+    )
+    for page in (nadia, ama, efua):
+        expect_members(page, 3)
+    expect_same_code([nadia, ama, efua])
+    send(ama, "Kofi must not read this")
+    for page in (nadia, ama, efua):
+        expect(messages(page).last).to_have_text("Kofi must not read this")
+    expect(kofi.get_by_text("Kofi must not read this")).to_have_count(0)
+    expect(messages(kofi)).to_have_count(5)
+
+    # The known plaintext reached nobody but the members: not the database, not the log,
+    # not the relayed bytes.
+    needle = secret.encode()
+    assert frames.data, "no WebSocket frame was captured"
+    assert not frames.contain(needle)
+    assert needle not in server.log.read_bytes()
+    for path in server.log.parent.glob("t.db*"):
+        assert needle not in path.read_bytes(), path.name
+
+
+class PythonMember:
+    """An indaba.client ChatSession run on its own event loop in a thread."""
+
+    def __init__(self, server: Server, token: str, member_id: str, session_id: str) -> None:
+        from indaba.client.member import ChatMember
+        from indaba.client.session import ChatSession
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.chat = ChatSession(server.url, token, ChatMember(member_id, session_id))
+        self.run(self.chat.start())
+
+    def run(self, coroutine: Any, timeout: float = 60) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def texts(self, wanted: int) -> list[str]:
+        from indaba.client.envelope import decode
+        from indaba.client.member import Message
+
+        async def collect() -> list[str]:
+            out: list[str] = []
+            while len(out) < wanted:
+                event = await self.chat.next_event(60)
+                if isinstance(event, Message):
+                    decoded = decode(event.data)
+                    if decoded is not None and decoded.type == "text":
+                        out.append(decoded.body)
+            return out
+
+        return self.run(collect(), 120)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.run(self.chat.close())
+        self.run(self.loop.shutdown_asyncgens())
+        self.run(self.loop.shutdown_default_executor())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture
+def python_member(server: Server) -> Iterator[Any]:
+    made: list[PythonMember] = []
+
+    def make(token: str, member_id: str, session_id: str) -> PythonMember:
+        member = PythonMember(server, token, member_id, session_id)
+        made.append(member)
+        return member
+
+    yield make
+    for member in made:
+        member.close()
+
+
+def test_python_client_and_browsers_read_each_other(
+    server: Server, new_context: Any, session_setup: dict[str, Any], python_member: Any
+) -> None:
+    from indaba.client.envelope import encode_text
+    from indaba.client.verification import verification_code
+
+    setup = session_setup
+    frames = Frames()
+    nadia = open_conversation(server, new_context, setup, setup["facilitator"], frames)
+    bot = participant(server, setup, "Bot")
+    py = python_member(bot["token"], bot["member"]["id"], setup["session_id"])
+    ama = open_conversation(server, new_context, setup, participant(server, setup, "Ama"), frames)
+    for page in (nadia, ama):
+        expect_members(page, 3)
+
+    py.run(py.chat.send(encode_text("Hello from Python")))
+    for page in (nadia, ama):
+        expect(messages(page)).to_have_text(["Hello from Python"])
+    expect(nadia.locator("#conversation-messages li").first).to_contain_text("Bot")
+    send(ama, "Hello from the browser")
+    send(nadia, "And from the facilitator")
+    assert py.texts(3) == [
+        "Hello from Python",
+        "Hello from the browser",
+        "And from the facilitator",
+    ]
+
+    code = expect_same_code([nadia, ama])
+    group = py.chat.member.group
+    assert group is not None
+    assert verification_code(group) == code

@@ -1,0 +1,353 @@
+// `/d/<dialogue_id>/s/<session_id>`: the session's end-to-end encrypted conversation.
+// The member list names every key holder of the MLS group (with role), the
+// verification code comes from the group state, and nothing leaves this browser
+// unencrypted. Without IndexedDB or WebCrypto the page says so and does not join.
+import './conversation.css';
+import { isCredentialRejected, loading, noAccess, roleName } from '../components/common';
+import { errorRegion, showError, showMessage, clearError } from '../components/forms';
+import type { Context } from '../context';
+import { h, replaceChildren, uid } from '../dom';
+import type { MessageKey } from '../i18n';
+import { lobbyPath } from '../router';
+import type { Me, Role, Session } from '../types';
+import { ConversationClient, type RosterEntry, type Status } from './client';
+import type { Change } from './conversation';
+import { MAX_TEXT } from './envelope';
+import { ConversationStore, type StoredMessage } from './storage';
+import { missingCapability } from './support';
+
+export const TIMER_CHOICES = [0, 300, 3600, 86_400, 604_800] as const;
+
+const STATUS_KEYS: Record<Status, MessageKey> = {
+  connecting: 'conversation.status_connecting',
+  joining: 'conversation.status_joining',
+  ready: 'conversation.status_ready',
+  offline: 'conversation.status_offline',
+  removed: 'conversation.status_removed',
+  closed: 'conversation.status_closed',
+  failed: 'conversation.status_failed',
+};
+
+const TIMER_KEYS: Record<(typeof TIMER_CHOICES)[number], MessageKey> = {
+  0: 'conversation.timer_off',
+  300: 'conversation.timer_5m',
+  3600: 'conversation.timer_1h',
+  86_400: 'conversation.timer_1d',
+  604_800: 'conversation.timer_1w',
+};
+
+function timerLabel(context: Context, seconds: number): string {
+  const key = TIMER_KEYS[seconds as (typeof TIMER_CHOICES)[number]];
+  return key ? context.t(key) : context.t('conversation.timer_seconds', { seconds });
+}
+
+function isRole(value: string | null): value is Role {
+  return value === 'convener' || value === 'facilitator' || value === 'participant';
+}
+
+export async function conversationPage(
+  root: HTMLElement,
+  context: Context,
+  dialogueId: string,
+  sessionId: string,
+): Promise<void> {
+  const token = context.credentials.get(dialogueId);
+  if (!token) {
+    noAccess(context, root);
+    return;
+  }
+  root.append(loading(context));
+  const missing = await missingCapability();
+  if (!context.isActive()) return;
+  if (missing !== null) {
+    replaceChildren(
+      root,
+      h('h1', { tabindex: -1 }, context.t('conversation.title')),
+      h(
+        'p',
+        { class: 'notice', id: 'conversation-unsupported', role: 'alert' },
+        context.t(missing === 'indexeddb' ? 'conversation.no_indexeddb' : 'conversation.no_webcrypto'),
+      ),
+      h('p', null, h('a', { href: lobbyPath(dialogueId) }, context.t('conversation.back'))),
+    );
+    return;
+  }
+  let me: Me;
+  let sessions: Session[];
+  try {
+    [me, sessions] = await Promise.all([context.api.me(token), context.api.sessions(dialogueId, token)]);
+  } catch (error) {
+    if (!context.isActive()) return;
+    replaceChildren(root);
+    if (isCredentialRejected(error)) noAccess(context, root);
+    else {
+      const errors = errorRegion();
+      root.append(h('h1', { tabindex: -1 }, context.t('conversation.title')), errors);
+      showError(context, errors, error);
+    }
+    return;
+  }
+  if (!context.isActive()) return;
+  context.suggestLanguage(me.member.language);
+  if (!context.isActive()) return;
+  const session = sessions.find((item) => item.id === sessionId);
+  const back = h('p', null, h('a', { href: lobbyPath(dialogueId) }, context.t('conversation.back')));
+  if (!session || !session.joined) {
+    replaceChildren(
+      root,
+      h('h1', { tabindex: -1 }, context.t('conversation.title')),
+      h('p', { class: 'notice', id: 'conversation-not-joined' }, context.t('conversation.not_joined')),
+      back,
+    );
+    return;
+  }
+  context.setTitle(session.topic);
+  const myId = me.member.id;
+  const mayRemove = me.member.role === 'convener' || me.member.role === 'facilitator';
+
+  const status = h('p', { id: 'conversation-status', role: 'status' }, context.t('conversation.status_connecting'));
+  const errors = errorRegion('conversation-error');
+  const code = h('p', { id: 'verification-code', class: 'verification-code', dir: 'ltr' }, '—');
+  const memberList = h('ul', { id: 'conversation-members', class: 'conversation-members' });
+  const messageList = h('ol', {
+    id: 'conversation-messages',
+    class: 'conversation-messages',
+    'aria-live': 'polite',
+    'aria-relevant': 'additions',
+  });
+  const empty = h('p', { class: 'empty', id: 'conversation-empty' }, context.t('conversation.empty'));
+  const timerId = uid('conversation-timer');
+  const timerSelect = h(
+    'select',
+    { id: timerId, name: 'timer', disabled: true },
+    ...TIMER_CHOICES.map((seconds) => h('option', { value: String(seconds) }, timerLabel(context, seconds))),
+  );
+  const timerNote = h('p', { id: 'conversation-timer-note', class: 'hint' }, context.t('conversation.timer_hint'));
+  const composerId = uid('conversation-text');
+  const text = h('textarea', {
+    id: composerId,
+    name: 'text',
+    rows: 3,
+    maxlength: MAX_TEXT,
+    dir: 'auto',
+    required: true,
+  });
+  const sendButton = h('button', { type: 'submit', class: 'primary', disabled: true }, context.t('conversation.send'));
+  const composer = h(
+    'form',
+    { class: 'composer', id: 'conversation-composer', novalidate: true },
+    h('label', { for: composerId }, context.t('conversation.text_label')),
+    text,
+    sendButton,
+  );
+
+  let store: ConversationStore;
+  try {
+    store = await ConversationStore.open();
+  } catch {
+    replaceChildren(
+      root,
+      h('h1', { tabindex: -1 }, context.t('conversation.title')),
+      h(
+        'p',
+        { class: 'notice', id: 'conversation-unsupported', role: 'alert' },
+        context.t('conversation.no_indexeddb'),
+      ),
+      back,
+    );
+    return;
+  }
+  if (!context.isActive()) {
+    store.close();
+    return;
+  }
+
+  const renderMessage = (message: StoredMessage): HTMLLIElement => {
+    const who = client.nameOf(message.sender);
+    const own = message.sender === myId;
+    const time = new Date(message.sentAt);
+    const item = h(
+      'li',
+      { class: own ? 'message own' : 'message', 'data-message-id': message.id, 'data-sender': message.sender },
+      h(
+        'p',
+        { class: 'message-meta' },
+        h(
+          'span',
+          { class: 'message-sender', dir: 'auto' },
+          own ? context.t('conversation.you') : (who.displayName ?? message.sender),
+        ),
+        ' ',
+        h(
+          'time',
+          { datetime: time.toISOString() },
+          time.toLocaleTimeString(context.i18n.lang, { hour: '2-digit', minute: '2-digit' }),
+        ),
+      ),
+      h('p', { class: 'message-body', dir: 'auto', id: `message-body-${message.id}` }, message.body),
+    );
+    if (own) {
+      const remove = h(
+        'button',
+        { type: 'button', class: 'secondary small', 'aria-describedby': `message-body-${message.id}` },
+        context.t('conversation.delete'),
+      );
+      remove.addEventListener('click', () => {
+        clearError(errors);
+        client.deleteOwn(message.id).catch((error: unknown) => showError(context, errors, error));
+      });
+      item.append(remove);
+    }
+    return item;
+  };
+
+  const renderAll = (): void => {
+    const messages = client.record?.messages ?? [];
+    replaceChildren(messageList, ...messages.map(renderMessage));
+    empty.hidden = messages.length > 0;
+  };
+
+  const renderRoster = (members: RosterEntry[], verification: string | null): void => {
+    code.textContent = verification ?? '—';
+    replaceChildren(
+      memberList,
+      ...members.map((entry) => {
+        const role = isRole(entry.role) ? roleName(context, entry.role) : context.t('conversation.role_unknown');
+        const name = entry.memberId === myId ? context.t('conversation.you') : (entry.displayName ?? entry.memberId);
+        const item = h(
+          'li',
+          { 'data-member-id': entry.memberId },
+          h('span', { dir: 'auto', class: 'member-name' }, name),
+          ' ',
+          h('span', { class: 'member-role' }, role),
+        );
+        if (mayRemove && entry.memberId !== myId) {
+          const remove = h(
+            'button',
+            { type: 'button', class: 'secondary small', 'data-remove': entry.memberId },
+            context.t('conversation.remove', { name: entry.displayName ?? entry.memberId }),
+          );
+          remove.addEventListener('click', () => {
+            clearError(errors);
+            client.removeMember(entry.memberId).then(
+              () => context.announce(context.t('conversation.removed_announce', { name })),
+              (error: unknown) => showError(context, errors, error),
+            );
+          });
+          item.append(remove);
+        }
+        return item;
+      }),
+    );
+  };
+
+  const client: ConversationClient = new ConversationClient(store, token, myId, sessionId, {
+    status(value: Status, detail?: string) {
+      if (!context.isActive()) return;
+      status.textContent = context.t(STATUS_KEYS[value]);
+      status.dataset.status = value;
+      const usable = value === 'ready';
+      sendButton.disabled = !usable;
+      timerSelect.disabled = !usable;
+      if (value === 'removed') {
+        code.textContent = '—';
+        replaceChildren(memberList);
+      }
+      if (detail && value !== 'closed')
+        showMessage(errors, context.t('conversation.refused', { reason: detail }), detail);
+    },
+    change(change: Change) {
+      if (!context.isActive()) return;
+      if (change.kind === 'added') {
+        messageList.append(renderMessage(change.message));
+        empty.hidden = true;
+      } else if (change.kind === 'deleted') {
+        renderAll();
+      } else {
+        timerSelect.value = String(change.seconds);
+        const who =
+          change.by === myId ? context.t('conversation.you') : (client.nameOf(change.by).displayName ?? change.by);
+        const note = context.t('conversation.timer_set', { name: who, value: timerLabel(context, change.seconds) });
+        timerNote.textContent = note;
+        context.announce(note);
+      }
+    },
+    roster: renderRoster,
+    expired() {
+      if (context.isActive()) renderAll();
+    },
+  });
+
+  composer.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearError(errors);
+    const body = text.value.trim();
+    if (body === '') {
+      showMessage(errors, context.t('conversation.text_required'));
+      return;
+    }
+    text.value = '';
+    client.sendText(body).catch((error: unknown) => {
+      text.value = body;
+      showError(context, errors, error);
+    });
+  });
+  text.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  timerSelect.addEventListener('change', () => {
+    clearError(errors);
+    client.setTimer(Number(timerSelect.value)).catch((error: unknown) => showError(context, errors, error));
+  });
+
+  replaceChildren(
+    root,
+    h('h1', { tabindex: -1, dir: 'auto' }, session.topic),
+    back,
+    h('p', { class: 'notice e2ee-note' }, context.t('conversation.e2ee_note')),
+    status,
+    errors,
+    h(
+      'div',
+      { class: 'conversation-layout' },
+      h(
+        'section',
+        { class: 'panel conversation-main', 'aria-labelledby': 'conversation-heading' },
+        h('h2', { id: 'conversation-heading' }, context.t('conversation.heading')),
+        empty,
+        messageList,
+        composer,
+      ),
+      h(
+        'aside',
+        { class: 'panel conversation-side', 'aria-label': context.t('conversation.side_label') },
+        h('h2', { id: 'members-heading' }, context.t('conversation.members_heading')),
+        h('p', { class: 'hint' }, context.t('conversation.members_hint')),
+        memberList,
+        h('h2', { id: 'verification-heading' }, context.t('conversation.verification_heading')),
+        code,
+        h('p', { class: 'hint' }, context.t('conversation.verification_hint')),
+        h('h2', null, h('label', { for: timerId }, context.t('conversation.timer_label'))),
+        timerSelect,
+        timerNote,
+      ),
+    ),
+  );
+
+  context.onCleanup(() => {
+    client.close();
+    store.close();
+  });
+  try {
+    await client.start();
+  } catch (error) {
+    if (context.isActive()) showError(context, errors, error);
+    return;
+  }
+  if (!context.isActive()) return;
+  renderAll();
+  timerSelect.value = String(client.record?.timerSeconds ?? 0);
+}
