@@ -30,6 +30,7 @@ def test_init_stores_parameters_only() -> None:
         ({"max_k": 1}, "max_k must be an integer of at least 2, got 1."),
         ({"random_state": -1}, "random_state must be a non-negative integer, got -1."),
         ({"pca_tol": 2.0}, "pca_tol must be a float between 0 and 1, got 2.0."),
+        ({"initial_k": 6}, "initial_k must be None or an integer from 2 to max_k, got 6."),
     ],
 )
 def test_parameter_errors_are_one_sentence(kwargs: dict[str, object], message: str,
@@ -102,3 +103,13 @@ def test_empty_conversation_has_no_groups() -> None:
     est = OpinionMap().fit(VoteMatrix.from_votes([], [], []))
     assert est.n_groups_ == 0 and est.repness_ == []
     assert est.consensus_ == {"agree": [], "disagree": []}
+
+
+def test_initial_k_holds_until_another_k_wins_k_buffer_updates(
+        planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    votes, _ = planted
+    est = OpinionMap(initial_k=2).fit(votes)
+    assert est.n_groups_ == 2 and est.k_smoother_.last_k == 3
+    for _ in range(2):
+        assert est.partial_fit(votes).n_groups_ == 2
+    assert est.partial_fit(votes).n_groups_ == 3  # the fourth win in a row

@@ -1,7 +1,8 @@
 """Indaba's opinion groups against Pol.is's own, on every shared conversation with votes.
 
-The bar this asserts is what the implementation reaches today (see
-docs/polis-agreement.md); raise it when fidelity improves, never lower it silently.
+The bars asserted here are what the implementation reaches today (see
+docs/polis-agreement.md and docs/consult.md for why Pol.is's exports cannot be matched
+exactly); raise them when fidelity improves, never lower them silently.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import statistics
 
 import pytest
 
-from indaba.consult import read_polis_export
+from indaba.consult import OpinionMap, read_polis_export
 from indaba.consult.agreement import Agreement, compare_with_polis
 from tests.conftest import SHARED
 
@@ -22,31 +23,47 @@ pytestmark = pytest.mark.skipif(not WITH_VOTES, reason="shared Pol.is data not p
 
 
 @pytest.fixture(scope="module")
-def results() -> list[Agreement]:
-    return [compare_with_polis(read_polis_export(p), p.name) for p in WITH_VOTES]
+def results() -> dict[str, list[Agreement]]:
+    convs = [(read_polis_export(p), p.name) for p in WITH_VOTES]
+    return {
+        "fresh": [compare_with_polis(c, name) for c, name in convs],
+        "polis-start": [compare_with_polis(c, name, OpinionMap(initial_k=2))
+                        for c, name in convs],
+    }
 
 
-def test_every_conversation_with_votes_is_compared(results: list[Agreement]) -> None:
-    assert len(results) == len(WITH_VOTES) >= 11
-    for r in results:
-        assert r.compared >= 24
-        assert -1.0 <= r.ari <= 1.0 and 0.0 <= r.rep_overlap <= 1.0
+def _median_ari(rows: list[Agreement]) -> float:
+    return statistics.median(r.ari for r in rows)
 
 
-def test_median_adjusted_rand_index(results: list[Agreement]) -> None:
-    assert statistics.median(r.ari for r in results) >= 0.55
+def _same_k(rows: list[Agreement]) -> int:
+    return sum(r.polis_groups == r.indaba_groups for r in rows)
 
 
-def test_number_of_groups(results: list[Agreement]) -> None:
-    assert sum(r.polis_groups == r.indaba_groups for r in results) >= 5
+def test_every_conversation_with_votes_is_compared(results: dict[str, list[Agreement]]) -> None:
+    for rows in results.values():
+        assert len(rows) == len(WITH_VOTES) >= 11
+        for r in rows:
+            assert r.compared >= 24
+            assert -1.0 <= r.ari <= 1.0 and 0.0 <= r.rep_overlap <= 1.0
 
 
-def test_representative_statement_overlap(results: list[Agreement]) -> None:
-    assert statistics.median(r.rep_overlap for r in results) >= 0.3
+def test_fresh_fit(results: dict[str, list[Agreement]]) -> None:
+    rows = results["fresh"]
+    assert _median_ari(rows) >= 0.55
+    assert _same_k(rows) >= 5
+    assert statistics.median(r.rep_overlap for r in rows) >= 0.3
 
 
-def test_clear_conversations_match_closely(results: list[Agreement]) -> None:
-    by_name = {r.name: r for r in results}
+def test_smoother_started_as_in_polis(results: dict[str, list[Agreement]]) -> None:
+    rows = results["polis-start"]
+    assert _median_ari(rows) >= 0.56
+    assert _same_k(rows) >= 9  # most conversations
+    assert statistics.median(r.rep_overlap for r in rows) >= 0.6
+
+
+def test_clear_conversations_match_closely(results: dict[str, list[Agreement]]) -> None:
+    by_name = {r.name: r for r in results["fresh"]}
     for name in ("bg2050-volunteers", "scoop-hivemind.biodiversity", "vtaiwan.uberx"):
         assert by_name[name].ari >= 0.9
         assert by_name[name].indaba_groups == by_name[name].polis_groups

@@ -29,8 +29,10 @@ class OpinionMap:
     clusters, ``max_k`` groups at most, ``base_iters``/``group_iters`` k-means steps,
     ``k_buffer`` updates a new k must win in a row, ``min_votes`` and ``greedy_n`` for
     inclusion, ``pick_max`` statements per list; ``n_init`` adds k-means++ restarts to
-    the group step (0, Pol.is's single start, by default); ``random_state`` seeds the
-    PCA start vectors and restarts.
+    the group step (0, Pol.is's single start, by default); ``initial_k`` starts the
+    k smoother as a Pol.is conversation starts, holding that k until another wins
+    ``k_buffer`` updates in a row (None: the first fit takes the best k); ``random_state``
+    seeds the PCA start vectors and restarts.
 
     Learned attributes: ``participant_ids_``, ``statement_ids_``, ``mean_``,
     ``components_``, ``explained_variance_``, ``projection_`` (participants × 2),
@@ -55,6 +57,7 @@ class OpinionMap:
         pca_max_iter: int = 500,
         pick_max: int = 5,
         n_init: int = 0,
+        initial_k: int | None = None,
         random_state: int = 0,
     ) -> None:
         self.n_components = n_components
@@ -69,6 +72,7 @@ class OpinionMap:
         self.pca_max_iter = pca_max_iter
         self.pick_max = pick_max
         self.n_init = n_init
+        self.initial_k = initial_k
         self.random_state = random_state
 
     def get_params(self) -> dict[str, Any]:
@@ -88,6 +92,9 @@ class OpinionMap:
             raise ValueError(f"max_k must be an integer of at least 2, got {self.max_k!r}.")
         if not isinstance(self.pca_tol, float) or not 0 < self.pca_tol < 1:
             raise ValueError(f"pca_tol must be a float between 0 and 1, got {self.pca_tol!r}.")
+        k0 = self.initial_k
+        if k0 is not None and (not isinstance(k0, int) or not 2 <= k0 <= self.max_k):
+            raise ValueError(f"initial_k must be None or an integer from 2 to max_k, got {k0!r}.")
         return Params(**self.get_params())
 
     def fit(self, votes: VoteMatrix, keep_participants: NDArray[np.int64] | None = None

@@ -69,6 +69,7 @@ class Params:
     pick_max: int = 5
     random_state: int = 0
     n_init: int = 0
+    initial_k: int | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,12 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
         clusterings[k], group_labels[k] = res.centers, res.labels
         silhouettes[k] = silhouette(base_centers, res.labels)
         n_iter[f"groups_k{k}"] = res.n_iter
-    smoother = KSmoother() if previous is None else previous.k_smoother
+    if previous is not None:
+        smoother = previous.k_smoother
+    elif params.initial_k is not None:  # as after Pol.is's first updates, where k = 2
+        smoother = KSmoother(params.initial_k, 1, params.initial_k)
+    else:
+        smoother = KSmoother()
     if silhouettes:
         # ties go to the larger k, as Clojure's max-key returns the last maximum
         this_k = max(silhouettes, key=lambda k: (silhouettes[k], k))
