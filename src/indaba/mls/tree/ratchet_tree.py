@@ -38,7 +38,7 @@ __all__ = ["RatchetTree"]
 class RatchetTree:
     """The public state of TreeKEM.  See the module docstring for staging and caching."""
 
-    __slots__ = ("_extent", "_free", "_hashes", "_nodes", "suite")
+    __slots__ = ("_extent", "_free", "_hashes", "_keys", "_nodes", "suite")
 
     def __init__(self, suite: CipherSuite, nodes: Sequence[Node | None]) -> None:
         n = len(nodes)
@@ -53,6 +53,8 @@ class RatchetTree:
         self._extent = 0  # one past the last non-blank node
         self._recompute_extent()
         self._free = 0  # no blank leaf below this leaf index
+        # How many nodes use each HPKE key / leaves each signature key; built on first use.
+        self._keys: tuple[dict[bytes, int], dict[bytes, int]] | None = None
 
     def _recompute_extent(self) -> None:
         end = len(self._nodes)
@@ -73,6 +75,7 @@ class RatchetTree:
         other._hashes = self._hashes.copy()
         other._extent = self._extent
         other._free = self._free
+        other._keys = None if self._keys is None else (self._keys[0].copy(), self._keys[1].copy())
         return other
 
     def encode(self) -> bytes:
@@ -175,6 +178,9 @@ class RatchetTree:
         """Replace one node and invalidate the cached hashes on its path to the root."""
         if node is not None and isinstance(node, LeafNode) != (x % 2 == 0):
             raise UsageError(f"node {x} has the wrong type for its position")
+        if self._keys is not None:
+            self._count_keys(self._nodes[x], -1)
+            self._count_keys(node, +1)
         self._nodes[x] = node
         if node is not None:
             self._extent = max(self._extent, x + 1)
@@ -207,6 +213,37 @@ class RatchetTree:
             del self._hashes[half - 1 :]
             self._recompute_extent()
             self._free = min(self._free, self.n_leaves)
+
+    # --- key uniqueness (§7.3) ---------------------------------------------------------
+    def encryption_key_count(self, key: bytes) -> int:
+        """How many nodes carry HPKE public key ``key`` (kept up to date incrementally)."""
+        return self._key_index()[0].get(key, 0)
+
+    def signature_key_count(self, key: bytes) -> int:
+        """How many leaves carry signature key ``key``."""
+        return self._key_index()[1].get(key, 0)
+
+    def _key_index(self) -> tuple[dict[bytes, int], dict[bytes, int]]:
+        if self._keys is None:
+            self._keys = ({}, {})
+            for node in self._nodes:
+                self._count_keys(node, +1)
+        return self._keys
+
+    def _count_keys(self, node: Node | None, delta: int) -> None:
+        if node is None or self._keys is None:
+            return
+        for index, key in (
+            (self._keys[0], node.encryption_key),
+            (self._keys[1], node.signature_key if isinstance(node, LeafNode) else None),
+        ):
+            if key is None:
+                continue
+            count = index.get(key, 0) + delta
+            if count:
+                index[key] = count
+            else:
+                del index[key]
 
     # --- resolution and paths (§4.1) --------------------------------------------------
     def resolution(
