@@ -113,3 +113,19 @@ def test_initial_k_holds_until_another_k_wins_k_buffer_updates(
     for _ in range(2):
         assert est.partial_fit(votes).n_groups_ == 2
     assert est.partial_fit(votes).n_groups_ == 3  # the fourth win in a row
+
+
+def test_partial_fit_accepts_new_participants_and_statements(
+        planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    votes, _ = planted
+    rows = votes.row_of()
+    old = (rows < 600) & (votes.indices < 50)
+    first = VoteMatrix.from_votes(votes.participant_ids[rows[old]],
+                                  votes.statement_ids[votes.indices[old]], votes.votes[old])
+    # restarts keep the first fit out of a poor k = 3 optimum that warm starts would keep
+    est = OpinionMap(n_init=5).fit(first)
+    assert est.projection_.shape == (600, 2) and est.components_.shape == (2, 50)
+    est.partial_fit(votes)
+    assert est.projection_.shape == (900, 2) and est.components_.shape == (2, 60)
+    scratch = OpinionMap(n_init=5).fit(votes)
+    assert adjusted_rand_score(scratch.labels_, est.labels_) == 1.0

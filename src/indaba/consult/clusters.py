@@ -122,14 +122,20 @@ def best_kmeans(
     random_state: int = 0,
     max_iter: int = 100,
 ) -> KMeansResult:
-    """Lowest-inertia Pol.is k-means over the given start and ``n_init`` k-means++ starts."""
+    """Lowest-inertia Pol.is k-means over the given start and ``n_init`` k-means++ starts.
+
+    A warm start (``init``) is also raced against the first-distinct start, so that an
+    update cannot stay locked in a poor optimum an earlier update fell into (Pol.is
+    keeps the warm start only); ties keep the warm start.
+    """
     w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
     best = kmeans(points, k, weights=w, init=init, max_iter=max_iter)
     best_cost = inertia(points, best, w)
     rng = np.random.default_rng(random_state)
-    for _ in range(n_init):
-        res = kmeans(points, k, weights=w, init=plus_plus_init(points, k, w, rng),
-                     max_iter=max_iter)
+    starts: list[FloatArray | None] = [None] if init is not None and len(init) else []
+    starts += [plus_plus_init(points, k, w, rng) for _ in range(n_init)]
+    for start in starts:
+        res = kmeans(points, k, weights=w, init=start, max_iter=max_iter)
         cost = inertia(points, res, w)
         if len(res.centers) >= len(best.centers) and cost < best_cost - 1e-12:
             best, best_cost = res, cost
@@ -155,8 +161,9 @@ def warm_start_centers(
 
 
 def fill_centers(points: FloatArray, centers: FloatArray, k: int) -> FloatArray:
-    """Merge identical centres, then open clusters at the most distal points up to k."""
-    centers = np.unique(centers, axis=0)
+    """Merge identical centres (keeping order), then open clusters at distal points up to k."""
+    _, first = np.unique(centers, axis=0, return_index=True)
+    centers = centers[np.sort(first)]
     possible = min(k, len(np.unique(points, axis=0)))
     while len(centers) < possible:
         dist, _ = cKDTree(centers).query(points)
