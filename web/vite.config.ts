@@ -4,6 +4,15 @@ import { defineConfig } from 'vitest/config';
 // every non-/api path and the bundles under /assets/.
 export default defineConfig({
   base: '/',
+  resolve: {
+    // No Node built-in in the browser bundle (src/conversation/noNodeCrypto.ts).
+    alias: [
+      {
+        find: /^crypto$/,
+        replacement: decodeURIComponent(new URL('./src/conversation/noNodeCrypto.ts', import.meta.url).pathname),
+      },
+    ],
+  },
   build: {
     outDir: '../src/indaba/web_dist',
     emptyOutDir: true,

@@ -203,6 +203,17 @@ def test_browsers_talk_join_late_remove_and_compare_codes(
     for page in (nadia, ama, kofi):
         expect(messages(page)).to_have_text([secret, "Hello from Kofi", "Welcome, everyone"])
 
+    # The disappearing-messages timer is a setting inside the group: everyone gets it.
+    ama.get_by_label("Disappearing messages").select_option("3600")
+    for page in (nadia, kofi):
+        expect(page.locator("#conversation-timer-note")).to_have_text(
+            "Ama set disappearing messages to: 1 hour."
+        )
+        expect(page.get_by_label("Disappearing messages")).to_have_value("3600")
+    expect(ama.locator("#conversation-timer-note")).to_have_text(
+        "You set disappearing messages to: 1 hour."
+    )
+
     # A fourth joins late: it reads what is sent after it joined, not before.
     efua = open_conversation(server, new_context, setup, participant(server, setup, "Efua"), frames)
     for page in (nadia, ama, kofi, efua):
