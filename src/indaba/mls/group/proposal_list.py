@@ -18,7 +18,7 @@ from ..psk import PreSharedKeyID, PSKType, ResumptionPSKUsage
 from ..tree.leaf_node import Extension, LeafNode, LeafNodeSource
 from ..tree.operations import add_leaf, remove_leaf, update_leaf
 from ..tree.ratchet_tree import RatchetTree
-from ..tree_math import LeafIndex, NodeIndex
+from ..tree_math import LeafIndex
 from ..wire.framing import Sender, SenderType
 from ..wire.group_context import PROTOCOL_VERSION
 from ..wire.key_package import KeyPackage
@@ -153,17 +153,15 @@ def _check_credentials(tree: RatchetTree, new: list[LeafNode]) -> None:
 
 
 def check_unique_keys(tree: RatchetTree, new: list[LeafNode]) -> None:
-    enc: dict[bytes, int] = {}
-    sig: dict[bytes, int] = {}
-    for x in range(tree.n_nodes):
-        node = tree.node(NodeIndex(x))
-        if node is None:
-            continue
-        enc[node.encryption_key] = enc.get(node.encryption_key, 0) + 1
-        if isinstance(node, LeafNode):
-            sig[node.signature_key] = sig.get(node.signature_key, 0) + 1
+    """No new leaf shares an encryption or signature key with another node (§7.3).
+
+    The tree keeps per-key counts incrementally, so this is O(new leaves), not O(tree).
+    """
     for leaf in new:
-        if enc[leaf.encryption_key] > 1 or sig[leaf.signature_key] > 1:
+        if (
+            tree.encryption_key_count(leaf.encryption_key) > 1
+            or tree.signature_key_count(leaf.signature_key) > 1
+        ):
             raise ValidationError("leaf node re-uses an encryption or signature key in the tree")
 
 
