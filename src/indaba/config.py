@@ -7,15 +7,30 @@ Every value is validated; a bad value is reported with its source, e.g.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/indaba.sqlite3"
 ENV_PREFIX = "INDABA_"
+
+
+def janus_installed() -> bool:
+    """Media is on by default only where the ``janus`` binary is installed."""
+    return shutil.which("janus") is not None
 
 
 class ConfigError(ValueError):
@@ -38,6 +53,69 @@ class Settings(BaseModel):
         default=None, description="If set, creating a dialogue requires this key"
     )
     auto_migrate: bool = True
+    # Media (issue 6; docs/media.md): a local Janus started by `indaba serve`, or existing nodes.
+    media_enabled: bool = Field(default_factory=janus_installed)
+    media_dir: str | None = Field(default=None, description="Generated Janus config and log")
+    media_rtp_ports: str = Field(default="20000-40000")
+    media_ice_servers: tuple[str, ...] = ()
+    media_public_ip: str | None = Field(default=None, description="Janus nat_1_1_mapping")
+    media_secret: SecretStr | None = Field(
+        default=None, description="Derives room secrets and tokens; share it between processes"
+    )
+    janus_binary: str = Field(default="janus", min_length=1)
+    janus_urls: tuple[str, ...] = Field(default=(), description="Existing Janus nodes (ws://)")
+    janus_admin_urls: tuple[str, ...] = ()
+    janus_admin_secret: SecretStr | None = None
+    janus_room_admin_key: SecretStr | None = None
+
+    @field_validator("media_ice_servers", "janus_urls", "janus_admin_urls", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("media_rtp_ports")
+    @classmethod
+    def _port_range(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d{1,5})-(\d{1,5})", value.strip())
+        if not match:
+            raise ValueError("must look like 20000-40000")
+        low, high = int(match[1]), int(match[2])
+        if not 1024 <= low < high <= 65535:
+            raise ValueError("must be a range within 1024-65535 with low < high")
+        return f"{low}-{high}"
+
+    @field_validator("media_ice_servers")
+    @classmethod
+    def _ice_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(("stun:", "turn:", "turns:")):
+                raise ValueError(f"{url!r} must start with stun:, turn: or turns:")
+        return value
+
+    @field_validator("janus_urls", "janus_admin_urls")
+    @classmethod
+    def _ws_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(("ws://", "wss://")):
+                raise ValueError(f"{url!r} must start with ws:// or wss://")
+        return value
+
+    @model_validator(mode="after")
+    def _janus_nodes(self) -> Settings:
+        if self.janus_urls:
+            if len(self.janus_admin_urls) != len(self.janus_urls):
+                raise ValueError("janus_admin_urls must name one admin URL per janus_urls entry")
+            if self.janus_admin_secret is None or self.janus_room_admin_key is None:
+                raise ValueError(
+                    "janus_urls needs janus_admin_secret and janus_room_admin_key"
+                )
+            if self.media_secret is None:
+                raise ValueError("janus_urls needs media_secret (shared by all processes)")
+        elif self.janus_admin_urls:
+            raise ValueError("janus_admin_urls is set but janus_urls is empty")
+        return self
 
     @field_validator("log_level")
     @classmethod

@@ -70,3 +70,62 @@ def test_creation_key_is_never_printed() -> None:
     assert settings.creation_key is not None
     assert "hunter2" not in repr(settings)
     assert settings.creation_key.get_secret_value() == "hunter2"
+
+
+# Media settings (issue 6)
+
+
+def test_media_defaults_follow_the_janus_binary() -> None:
+    import shutil
+
+    settings = load_settings(environ={})
+    assert settings.media_enabled is (shutil.which("janus") is not None)
+    assert settings.media_rtp_ports == "20000-40000" and settings.janus_urls == ()
+    assert load_settings(environ={"INDABA_MEDIA_ENABLED": "false"}).media_enabled is False
+
+
+def test_media_lists_from_the_environment() -> None:
+    settings = load_settings(
+        environ={
+            "INDABA_MEDIA_ICE_SERVERS": "stun:stun.example.org:3478, turn:turn.example.org",
+            "INDABA_JANUS_URLS": "ws://10.0.0.5:8188",
+            "INDABA_JANUS_ADMIN_URLS": "ws://10.0.0.5:7188",
+            "INDABA_JANUS_ADMIN_SECRET": "a",
+            "INDABA_JANUS_ROOM_ADMIN_KEY": "r",
+            "INDABA_MEDIA_SECRET": "m",
+        }
+    )
+    assert settings.media_ice_servers == ("stun:stun.example.org:3478", "turn:turn.example.org")
+    assert settings.janus_urls == ("ws://10.0.0.5:8188",)
+    assert settings.janus_room_admin_key is not None
+    assert "'r'" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"INDABA_MEDIA_RTP_PORTS": "40000-20000"}, "media_rtp_ports: must be a range"),
+        ({"INDABA_MEDIA_RTP_PORTS": "lots"}, "media_rtp_ports: must look like 20000-40000"),
+        ({"INDABA_MEDIA_ICE_SERVERS": "http://x"}, "must start with stun:, turn: or turns:"),
+        ({"INDABA_JANUS_URLS": "http://x"}, "janus_urls: 'http://x' must start with ws://"),
+        ({"INDABA_JANUS_URLS": "ws://x"}, "one admin URL per janus_urls entry"),
+        ({"INDABA_JANUS_ADMIN_URLS": "ws://x"}, "janus_admin_urls is set but janus_urls is empty"),
+        (
+            {"INDABA_JANUS_URLS": "ws://x", "INDABA_JANUS_ADMIN_URLS": "ws://y"},
+            "needs janus_admin_secret and janus_room_admin_key",
+        ),
+        (
+            {
+                "INDABA_JANUS_URLS": "ws://x",
+                "INDABA_JANUS_ADMIN_URLS": "ws://y",
+                "INDABA_JANUS_ADMIN_SECRET": "a",
+                "INDABA_JANUS_ROOM_ADMIN_KEY": "r",
+            },
+            "janus_urls needs media_secret",
+        ),
+    ],
+)
+def test_bad_media_settings(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ=environ)
+    assert message in str(raised.value)

@@ -13,7 +13,13 @@ from fastapi.staticfiles import StaticFiles
 
 from indaba import __version__
 from indaba.config import Settings
-from indaba.server import routes_consult, routes_delivery, routes_dialogues, routes_sessions
+from indaba.server import (
+    routes_consult,
+    routes_delivery,
+    routes_dialogues,
+    routes_media,
+    routes_sessions,
+)
 from indaba.server.context import AppState, Clock, system_clock
 from indaba.server.errors import error_body, install_error_handlers
 from indaba.server.middleware import AccessLog, BodySizeLimit, SecurityHeaders
@@ -53,6 +59,8 @@ def create_app(
     app.include_router(routes_sessions.router)
     app.include_router(routes_delivery.router)
     app.include_router(routes_consult.router)
+    # Media (issue 6): its router's lifespan starts/stops Janus when media_enabled.
+    app.include_router(routes_media.router)
     _mount_web_client(app, web_root)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
