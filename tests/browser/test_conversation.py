@@ -1,18 +1,23 @@
 """End-to-end encrypted conversations in Debian Chromium against the real server.
 
 Browsers (ts-mls) and the Python client (indaba.mls) talk in one session's MLS group
-through the delivery service. A known plaintext must never reach the database file,
-the server's log or the bytes the server relays.
+through the delivery service: three browsers, a late joiner, a removal by the
+facilitator, leaving, the same verification code everywhere, a server restart with
+catch-up, and a reload from IndexedDB. A known plaintext must never reach the database
+file, the server's log or the bytes the server relays.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +26,7 @@ pytest.importorskip("playwright.sync_api", reason="the Python package playwright
 
 from playwright.sync_api import Page, WebSocket, expect
 
-from tests.browser.conftest import Server
+from tests.browser.conftest import Server, _free_port, _indaba_command, _wait_for_health
 from tests.browser.test_web_client import call, iso, make_dialogue
 
 pytestmark = pytest.mark.browser
@@ -57,6 +62,10 @@ def accept(server: Server, invite: dict[str, Any], name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def session_setup(server: Server) -> dict[str, Any]:
+    return make_setup(server)
+
+
+def make_setup(server: Server) -> dict[str, Any]:
     """A dialogue, a facilitator who created a session and joined it, and invites to it."""
     created = make_dialogue(server, "Talking about water")
     dialogue_id = created["dialogue"]["id"]
@@ -338,3 +347,109 @@ def test_python_client_and_browsers_read_each_other(
     group = py.chat.member.group
     assert group is not None
     assert verification_code(group) == code
+
+
+def test_leaving_removes_ones_keys_from_the_group(
+    server: Server, new_context: Any, session_setup: dict[str, Any]
+) -> None:
+    setup = session_setup
+    frames = Frames()
+    nadia = open_conversation(server, new_context, setup, setup["facilitator"], frames)
+    ama = open_conversation(server, new_context, setup, participant(server, setup, "Ama"), frames)
+    expect_members(nadia, 2)
+    ama.get_by_role("button", name="Leave the conversation").click()
+    expect(ama).to_have_url(re.compile(r"/d/[^/]+$"))
+    expect_members(nadia, 1)
+    expect(nadia.locator("#verification-code")).to_have_text(CODE)
+
+
+class RestartableServer:
+    """``indaba serve`` that can be stopped and started again on the same port and database."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = _free_port()
+        self.server = Server(url=f"http://127.0.0.1:{self.port}", log=directory / "server.log")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("INDABA_")}
+        command = [
+            *_indaba_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--database",
+            f"sqlite+aiosqlite:///{self.directory / 't.db'}",
+        ]
+        with self.server.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                command, cwd=self.directory, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        _wait_for_health(self.server.url, self.process, self.server.log)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def restartable(tmp_path: Path) -> Iterator[RestartableServer]:
+    server = RestartableServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_browsers_reconnect_after_a_server_restart_and_lose_nothing(
+    restartable: RestartableServer, new_context: Any
+) -> None:
+    server = restartable.server
+    setup = make_setup(server)
+    frames = Frames()
+    nadia = open_conversation(server, new_context, setup, setup["facilitator"], frames)
+    ama = open_conversation(server, new_context, setup, participant(server, setup, "Ama"), frames)
+    expect_members(nadia, 2)
+    send(nadia, "before the restart")
+    send(ama, "me too")
+    for page in (nadia, ama):
+        expect(messages(page)).to_have_text(["before the restart", "me too"])
+
+    restartable.stop()
+    for page in (nadia, ama):
+        expect(page.locator("#conversation-status")).to_have_attribute("data-status", "offline")
+    restartable.start()
+    for page in (nadia, ama):
+        expect(page.locator("#conversation-status")).to_have_attribute(
+            "data-status", "ready", timeout=30_000
+        )
+    send(ama, "after the restart")
+    send(nadia, "still here")
+    for page in (nadia, ama):
+        expect(messages(page)).to_have_text(
+            ["before the restart", "me too", "after the restart", "still here"]
+        )
+    expect_same_code([nadia, ama])
+
+    # A reload resumes from IndexedDB: same group, same history, no re-join.
+    nadia.reload()
+    expect(nadia.locator("#conversation-status")).to_have_attribute(
+        "data-status", "ready", timeout=30_000
+    )
+    expect(messages(nadia)).to_have_text(
+        ["before the restart", "me too", "after the restart", "still here"]
+    )
+    expect_members(ama, 2)
+    send(ama, "after the reload")
+    expect(messages(nadia).last).to_have_text("after the reload")
+    expect_same_code([nadia, ama])

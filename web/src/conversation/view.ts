@@ -278,6 +278,20 @@ export async function conversationPage(
     },
   });
 
+  const leaveButton = h(
+    'button',
+    { type: 'button', class: 'secondary', 'aria-describedby': 'conversation-leave-hint' },
+    context.t('conversation.leave'),
+  );
+  leaveButton.addEventListener('click', () => {
+    clearError(errors);
+    // Leaving is a removal of oneself (docs/delivery.md): the session too, then a Remove.
+    client.removeMember(myId).then(
+      () => context.navigate(lobbyPath(dialogueId)),
+      (error: unknown) => showError(context, errors, error),
+    );
+  });
+
   composer.addEventListener('submit', (event) => {
     event.preventDefault();
     clearError(errors);
@@ -333,6 +347,8 @@ export async function conversationPage(
         h('h2', null, h('label', { for: timerId }, context.t('conversation.timer_label'))),
         timerSelect,
         timerNote,
+        leaveButton,
+        h('p', { class: 'hint', id: 'conversation-leave-hint' }, context.t('conversation.leave_hint')),
       ),
     ),
   );
