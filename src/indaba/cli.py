@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("dialogue_id")
     exporter.add_argument("output", type=Path)
     exporter.set_defaults(func=cmd_consult_export)
+
+    from indaba.interpret.commands import add_parsers as add_interpret_parsers
+
+    add_interpret_parsers(commands)  # engines, translate, interpret, interpreter
     return parser
 
 

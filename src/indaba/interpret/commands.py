@@ -1,0 +1,189 @@
+"""The `indaba engines | translate | interpret | interpreter` commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from indaba.interpret.base import EngineError, EngineUnavailable
+from indaba.interpret.registry import EngineConfig
+
+
+def engine_config(args: argparse.Namespace) -> EngineConfig:
+    config = EngineConfig.from_toml(args.engines) if args.engines else EngineConfig()
+    if getattr(args, "translator", None):
+        config.translators = args.translator.split(",")
+    if getattr(args, "recognizer", None):
+        config.recognizer = args.recognizer
+    return config
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engines", type=Path, metavar="TOML",
+                        help="engine configuration ([interpret] table; see docs/interpretation.md)")
+    parser.add_argument("--translator", help="translation engine(s), comma-separated")  # fmt: skip
+
+
+def cmd_engines(args: argparse.Namespace) -> int:
+    from indaba.interpret.inventory import render, take_inventory
+
+    print(render(take_inventory()))
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from indaba.interpret.routing import Router
+
+    try:
+        config = engine_config(args)
+        router = Router(config.translator_engines(), config.pivots)
+        try:
+            result = router.translate(args.text, args.source, args.target)
+        finally:
+            router.close()
+    except (EngineError, ValueError) as exc:
+        print(f"indaba: {exc}", file=sys.stderr)
+        return 2
+    print(result.text)
+    if result.pivoted or args.verbose:
+        print(f"(machine translated, {result.engine}: {' → '.join(result.route)})", file=sys.stderr)
+    return 0
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "  ...  "
+    return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
+
+
+def cmd_interpret(args: argparse.Namespace) -> int:
+    from indaba.interpret.audio import read_wav
+    from indaba.interpret.endpoint import EndpointConfig
+    from indaba.interpret.pipeline import Caption, Pipeline, UtteranceDone, Voice
+    from indaba.interpret.routing import Router
+
+    targets = [t for t in args.to.split(",") if t]
+    try:
+        config = engine_config(args)
+        recognizer = config.recognizer_engine(args.source)
+        router = Router(config.translator_engines(), config.pivots)
+        synthesizer = config.synthesizer_engine() if args.voice else None
+        pcm = read_wav(args.file, recognizer.sample_rate)
+    except (EngineError, ValueError, OSError) as exc:
+        print(f"indaba: {exc}", file=sys.stderr)
+        return 2
+    pipeline = Pipeline(recognizer, router, targets, synthesizer,
+                        EndpointConfig(end_silence_ms=args.end_silence_ms))  # fmt: skip
+    chunk = recognizer.sample_rate * 2 // 10  # 100 ms
+    voices: list[Voice] = []
+    try:
+        events = []
+        for offset in range(0, len(pcm), chunk):
+            events.extend(pipeline.feed(pcm[offset : offset + chunk]))
+        events.extend(pipeline.finish())
+    except EngineError as exc:
+        print(f"indaba: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        router.close()
+    for event in events:
+        if isinstance(event, Caption):
+            if not event.final and not args.partials:
+                continue
+            route = " → ".join(event.route) if len(event.route) > 1 else ""
+            label = "partial" if not event.final else ("MT " + route if route else "final")
+            print(f"[{_clock(event.start)} – {_clock(event.end)}] {event.language} ({label}): "
+                  f"{event.text}")  # fmt: skip
+        elif isinstance(event, UtteranceDone):
+            timing = event.timing
+            stages = ", ".join(f"{lang} {1000 * (at - timing.endpoint_clock):.0f} ms"
+                               for lang, at in timing.translated_clock.items())  # fmt: skip
+            print(f"  utterance {event.utterance}: recognised in "
+                  f"{1000 * timing.recognition_seconds:.0f} ms after the endpoint"
+                  + (f"; translated: {stages}" if stages else ""))  # fmt: skip
+            for error in event.errors:
+                print(f"  not translated: {error}", file=sys.stderr)
+        elif isinstance(event, Voice):
+            voices.append(event)
+    if args.voice and voices:
+        from indaba.interpret.audio import write_wav
+
+        for lang in targets:
+            parts = [v for v in voices if v.language == lang]
+            if parts:
+                out = Path(args.voice).with_suffix(f".{lang}.wav")
+                write_wav(out, b"".join(v.pcm for v in parts), parts[0].sample_rate)
+                print(f"voice ({lang}): {out}")
+    return 0
+
+
+def cmd_interpreter(args: argparse.Namespace) -> int:
+    from indaba.interpret.member import Interpreter, join_as_interpreter, run_interpreter
+    from indaba.interpret.routing import Router
+    from indaba.logs import configure_logging
+
+    configure_logging("INFO")
+    try:
+        config = engine_config(args)
+        router = Router(config.translator_engines(), config.pivots)
+        identifier = config.language_identifier()
+    except (EngineUnavailable, EngineError, ValueError) as exc:
+        print(f"indaba: {exc}", file=sys.stderr)
+        return 2
+    names = tuple(engine.name for engine in router.engines)
+
+    async def main() -> None:
+        chat = await join_as_interpreter(args.invite_url, names, args.run_by, args.session)
+        print(f"joined session {chat.member.session_id} as member {chat.member.member_id}",
+              flush=True)  # fmt: skip
+        interpreter = Interpreter(chat.member.member_id, router, identifier, names, args.run_by,
+                                  tuple(args.languages.split(",")) if args.languages else ())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            stats = await run_interpreter(chat, interpreter, stop)
+        finally:
+            await chat.close()
+            router.close()
+        print(f"stopped: {stats.translated} translations sent, {stats.opted_out} opted out")
+
+    asyncio.run(main())
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    engines = commands.add_parser("engines", help="interpretation engines, routes, gaps")
+    engines.set_defaults(func=cmd_engines)
+
+    translate = commands.add_parser("translate", help="translate a text offline")
+    translate.add_argument("text", metavar="TEXT")
+    translate.add_argument("--from", dest="source", required=True, help="source language")
+    translate.add_argument("--to", dest="target", required=True, help="target language")
+    translate.add_argument("-v", "--verbose", action="store_true", help="always show the route")
+    add_engine_options(translate)
+    translate.set_defaults(func=cmd_translate)
+
+    interpret = commands.add_parser("interpret", help="captions with timings from a WAV file")
+    interpret.add_argument("file", metavar="FILE.wav", type=Path)
+    interpret.add_argument("--to", default="", help="listener languages, comma-separated")
+    interpret.add_argument("--from", dest="source", default="en", help="spoken language")
+    interpret.add_argument("--partials", action="store_true", help="print partial captions")
+    interpret.add_argument("--voice", metavar="OUT", help="also synthesise: OUT.<lang>.wav")
+    interpret.add_argument("--end-silence-ms", type=int, default=300,
+                           help="silence that ends an utterance (default 300)")  # fmt: skip
+    interpret.add_argument("--recognizer", help="speech recognition engine")
+    add_engine_options(interpret)
+    interpret.set_defaults(func=cmd_interpret)
+
+    member = commands.add_parser("interpreter", help="join a session as its interpreter member")
+    member.add_argument("--invite", dest="invite_url", required=True, metavar="URL")
+    member.add_argument("--run-by", required=True, help="who runs it (shown to every member)")
+    member.add_argument("--session", help="session id, when the invite names none")
+    member.add_argument("--languages", help="target languages until members announce theirs")
+    add_engine_options(member)
+    member.set_defaults(func=cmd_interpreter)
