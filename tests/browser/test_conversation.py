@@ -453,3 +453,36 @@ def test_browsers_reconnect_after_a_server_restart_and_lose_nothing(
     send(ama, "after the reload")
     expect(messages(nadia).last).to_have_text("after the reload")
     expect_same_code([nadia, ama])
+
+
+@pytest.mark.parametrize(
+    ("script", "says"),
+    [
+        ("Object.defineProperty(window, 'indexedDB', {value: undefined})", "IndexedDB"),
+        (
+            "Object.defineProperty(crypto.subtle, 'generateKey', "
+            "{value: () => Promise.reject(new Error('NotSupportedError'))})",
+            "WebCrypto",
+        ),
+    ],
+)
+def test_without_indexeddb_or_webcrypto_the_browser_does_not_join(
+    server: Server, new_context: Any, session_setup: dict[str, Any], script: str, says: str
+) -> None:
+    setup = session_setup
+    member = participant(server, setup, "Ama")
+    context = new_context()
+    credentials = json.dumps({setup["dialogue_id"]: member["token"]})
+    context.add_init_script(
+        f"localStorage.setItem('indaba.credentials', {json.dumps(credentials)})"
+    )
+    context.add_init_script(script)
+    page = context.new_page()
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.goto(f"{server.url}/d/{setup['dialogue_id']}/s/{setup['session_id']}")
+    expect(page.locator("#conversation-unsupported")).to_contain_text(says)
+    expect(page.get_by_role("textbox", name="Your message")).to_have_count(0)
+    assert sockets == []
+    status = call(server, "GET", "/key-packages", None, member["token"])
+    assert status["one_time_available"] == 0  # no keys were even made

@@ -63,7 +63,7 @@ export class ConversationClient {
   }
 
   nameOf(memberId: string): RosterEntry {
-    const known = this.names.get(memberId);
+    const known = this.names.get(memberId) ?? this.record?.names?.[memberId];
     return { memberId, displayName: known?.displayName ?? null, role: known?.role ?? null };
   }
 
@@ -299,8 +299,11 @@ export class ConversationClient {
         'GET',
         `/api/sessions/${encodeURIComponent(this.sessionId)}/group`,
       );
+      const record = this.record;
       for (const entry of group.roster) {
-        this.names.set(entry.member_id, { displayName: entry.display_name, role: entry.role });
+        const name = { displayName: entry.display_name, role: entry.role };
+        this.names.set(entry.member_id, name);
+        if (record !== null) record.names = { ...record.names, [entry.member_id]: name };
       }
     } catch {
       // names stay as they were; the list still shows every key holder

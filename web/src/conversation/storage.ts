@@ -37,6 +37,8 @@ export interface SessionRecord {
   cursor: number;
   messages: StoredMessage[];
   timerSeconds: number;
+  /** Display names and roles of everyone seen in the group, kept for old messages. */
+  names?: Record<string, { displayName: string | null; role: string | null }>;
 }
 
 export function sessionKey(memberId: string, sessionId: string): string {
