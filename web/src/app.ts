@@ -6,6 +6,7 @@ import { CredentialStore } from './credentials';
 import { h, replaceChildren } from './dom';
 import { I18n, UI_LANGUAGES, type UiLanguage, matchUiLanguage, pickLanguage } from './i18n';
 import { conversationPage } from './conversation/view';
+import { meetingPage } from './media/view';
 import { dashboardPage } from './pages/dashboard/index';
 import { homePage } from './pages/home';
 import { invitePage } from './pages/invite';
@@ -167,6 +168,8 @@ export class App {
         return dashboardPage(main, context, route.dialogueId);
       case 'conversation':
         return conversationPage(main, context, route.dialogueId, route.sessionId);
+      case 'meeting':
+        return meetingPage(main, context, route.dialogueId, route.sessionId);
       case 'notFound':
         return notFoundPage(main, context);
     }

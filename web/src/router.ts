@@ -6,6 +6,7 @@ export type Route =
   | { name: 'lobby'; dialogueId: string }
   | { name: 'dashboard'; dialogueId: string }
   | { name: 'conversation'; dialogueId: string; sessionId: string }
+  | { name: 'meeting'; dialogueId: string; sessionId: string }
   | { name: 'notFound' };
 
 function decode(segment: string): string | null {
@@ -29,6 +30,8 @@ export function matchRoute(pathname: string): Route {
     const session = parts[3] === undefined ? null : decode(parts[3]);
     if (parts.length === 4 && third === 's' && session !== null)
       return { name: 'conversation', dialogueId: value, sessionId: session };
+    if (parts.length === 5 && third === 's' && session !== null && parts[4] === 'meeting')
+      return { name: 'meeting', dialogueId: value, sessionId: session };
   }
   return { name: 'notFound' };
 }
@@ -43,4 +46,8 @@ export function dashboardPath(dialogueId: string): string {
 
 export function conversationPath(dialogueId: string, sessionId: string): string {
   return `/d/${encodeURIComponent(dialogueId)}/s/${encodeURIComponent(sessionId)}`;
+}
+
+export function meetingPath(dialogueId: string, sessionId: string): string {
+  return `${conversationPath(dialogueId, sessionId)}/meeting`;
 }
