@@ -1,0 +1,119 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import { decodeDisplay, encodeDisplay, layerForWidth } from '../src/media/meeting';
+import {
+  SFrameError,
+  baseKey,
+  clearBytesFor,
+  decodeHeader,
+  decryptFrame,
+  deriveKey,
+  encodeHeader,
+  encryptFrame,
+  hkdfExpand,
+  keyId,
+  peekKeyId,
+  splitKeyId,
+} from '../src/media/sframe';
+import { MEDIA_STRINGS, mediaText } from '../src/media/strings';
+import { matchRoute, meetingPath } from '../src/router';
+
+const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+
+describe('SFrame header (RFC 9605 §4.3)', () => {
+  it('packs small KID and CTR in the config byte', () => {
+    expect(hex(encodeHeader(0n, 0n))).toBe('00');
+    expect(hex(encodeHeader(7n, 7n))).toBe('77');
+  });
+  it('uses minimal extended fields', () => {
+    expect(hex(encodeHeader(8n, 0n))).toBe('8008');
+    expect(hex(encodeHeader(0x1234n, 0x10000n))).toBe('9a1234010000');
+  });
+  it('round-trips', () => {
+    for (const [kid, ctr] of [
+      [0n, 0n],
+      [5n, 300n],
+      [0xffffn, 0xffffffffffffn],
+    ] as const) {
+      const header = encodeHeader(kid, ctr);
+      expect(decodeHeader(header)).toEqual({ kid, ctr, length: header.length });
+    }
+  });
+  it('rejects truncated headers', () => {
+    expect(() => decodeHeader(new Uint8Array([0x9a, 0x12]))).toThrow(SFrameError);
+    expect(() => decodeHeader(new Uint8Array([]))).toThrow(SFrameError);
+  });
+});
+
+describe('keys', () => {
+  it('KID carries sender index and epoch bits', () => {
+    expect(splitKeyId(keyId(5, 17))).toEqual({ senderIndex: 5, epochBits: 1 });
+  });
+  it('HKDF-Expand matches RFC 5869 test case 1', async () => {
+    const prk = Uint8Array.from(Buffer.from('077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5', 'hex'));
+    const info = Uint8Array.from(Buffer.from('f0f1f2f3f4f5f6f7f8f9', 'hex'));
+    const okm = await hkdfExpand(prk, info, 32);
+    expect(hex(okm)).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf');
+  });
+});
+
+async function keyFor(secret: Uint8Array, sender: number, epoch: number) {
+  return deriveKey(await baseKey(secret, sender), keyId(sender, epoch));
+}
+
+describe('frames', () => {
+  const secret = new Uint8Array(32).fill(7);
+  const frame = Uint8Array.from({ length: 200 }, (_, i) => i);
+
+  it('round-trips with the codec prefix clear and authenticated', async () => {
+    const key = await keyFor(secret, 2, 1);
+    const sealed = await encryptFrame(key, 9n, frame, 10);
+    expect([...sealed.subarray(0, 10)]).toEqual([...frame.subarray(0, 10)]);
+    expect(sealed.length).toBe(200 + 1 + 1 + 1 + 16); // header: config, KID byte, no CTR byte… plus tag
+    expect(peekKeyId(sealed, 10)).toBe(keyId(2, 1));
+    expect([...(await decryptFrame(key, sealed, 10))]).toEqual([...frame]);
+    const tampered = sealed.slice();
+    tampered[3] = (tampered[3] ?? 0) ^ 1; // a clear byte
+    await expect(decryptFrame(key, tampered, 10)).rejects.toThrow(SFrameError);
+  });
+
+  it('fails with another sender, epoch or group key', async () => {
+    const key = await keyFor(secret, 2, 1);
+    const sealed = await encryptFrame(key, 1n, frame, 3);
+    await expect(decryptFrame(await keyFor(secret, 3, 1), sealed, 3)).rejects.toThrow(SFrameError);
+    await expect(decryptFrame(await keyFor(secret, 2, 2), sealed, 3)).rejects.toThrow(SFrameError);
+    const other = await keyFor(new Uint8Array(32).fill(8), 2, 1);
+    await expect(decryptFrame(other, sealed, 3)).rejects.toThrow('authentication failed');
+  });
+
+  it('keeps codec bytes clear', () => {
+    expect(clearBytesFor('audio', undefined)).toBe(1);
+    expect(clearBytesFor('video', 'key')).toBe(10);
+    expect(clearBytesFor('video', 'delta')).toBe(3);
+  });
+});
+
+describe('meeting helpers', () => {
+  it('picks simulcast layers by tile width', () => {
+    expect([100, 320, 639, 640, 1920].map(layerForWidth)).toEqual([0, 1, 1, 2, 2]);
+  });
+  it('encodes display with hand state, and accepts plain names', () => {
+    expect(decodeDisplay(encodeDisplay({ n: 'Amina', h: true }))).toEqual({ n: 'Amina', h: true });
+    expect(decodeDisplay('Farid')).toEqual({ n: 'Farid' });
+  });
+  it('routes /d/<d>/s/<s>/meeting', () => {
+    expect(matchRoute(meetingPath('d1', 's1'))).toEqual({ name: 'meeting', dialogueId: 'd1', sessionId: 's1' });
+  });
+});
+
+describe('media strings', () => {
+  it('has identical keys in en, fr and ar', () => {
+    const keys = Object.keys(MEDIA_STRINGS.en).sort();
+    expect(Object.keys(MEDIA_STRINGS.fr).sort()).toEqual(keys);
+    expect(Object.keys(MEDIA_STRINGS.ar).sort()).toEqual(keys);
+  });
+  it('fills parameters and falls back to English', () => {
+    expect(mediaText('fr', 'screen_of', { name: 'Pia' })).toBe('Écran de Pia');
+    expect(mediaText('xx', 'title')).toBe('Meeting');
+  });
+});
