@@ -74,23 +74,46 @@ def kmeans(
     max_iter: int = 100,
     threshold: float = 0.01,
 ) -> KMeansResult:
-    """Pol.is k-means; ``init`` (centres) replaces the first-distinct start."""
+    """Pol.is k-means; ``init`` (centres) replaces the first-distinct start.
+
+    Assignments are exact, but a point is re-examined only when Hamerly's bounds allow
+    its nearest centre to have changed: ``upper`` bounds the distance to its centre,
+    ``lower`` the distance to any other, and centre moves loosen both.  Late iterations,
+    where centres barely move, touch few points.
+    """
+    if len(points) == 0:
+        return KMeansResult(np.zeros((0, points.shape[1])), np.zeros(0, dtype=np.int64), 0)
     w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
     centers = first_distinct(points, k) if init is None or not len(init) else np.array(init)
-    labels = assign(points, centers)
+    labels, upper, lower = _nearest_two(points, centers)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
         new, mass = _weighted_centers(points, labels, w, len(centers))
         keep = mass > 0
-        new = new[keep]
-        moved = len(new) != len(centers) or bool(
-            np.any(np.linalg.norm(new - centers, axis=1) >= threshold)
-        )
+        if not keep.all():  # Pol.is drops empty clusters; renumber and start afresh
+            centers = new[keep]
+            labels, upper, lower = _nearest_two(points, centers)
+            continue
+        shift = np.linalg.norm(new - centers, axis=1)
         centers = new
-        labels = assign(points, centers)
-        if not moved:
+        upper += shift[labels]
+        lower -= shift.max()
+        stale = np.flatnonzero(upper >= lower)
+        if len(stale):
+            labels[stale], upper[stale], lower[stale] = _nearest_two(points[stale], centers)
+        if not np.any(shift >= threshold):
             break
     return KMeansResult(centers, labels, n_iter)
+
+
+def _nearest_two(points: FloatArray, centers: FloatArray
+                 ) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Nearest centre, its distance, and the distance to the second nearest (inf if none)."""
+    if len(centers) == 1:
+        d = np.linalg.norm(points - centers[0], axis=1)
+        return np.zeros(len(points), dtype=np.int64), d, np.full(len(points), np.inf)
+    dist, idx = cKDTree(centers).query(points, k=2)
+    return np.asarray(idx[:, 0], dtype=np.int64), dist[:, 0].copy(), dist[:, 1].copy()
 
 
 def inertia(points: FloatArray, result: KMeansResult, weights: FloatArray | None = None) -> float:

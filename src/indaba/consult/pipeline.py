@@ -161,7 +161,8 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
     clusterings: dict[int, FloatArray] = {}
     group_labels: dict[int, IntArray] = {}
     silhouettes: dict[int, float] = {}
-    for k in range(2, max_group_count(len(base_centers), params.max_k) + 1):
+    group_ks = range(2, max_group_count(len(base_centers), params.max_k) + 1)
+    for k in group_ks if len(base_centers) else ():
         warm = None if previous is None else previous.group_clusterings.get(k)
         if warm is not None and len(base_centers):
             warm = fill_centers(base_centers, warm, k)
