@@ -132,6 +132,12 @@ def cmd_consult_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    from indaba.client.chat_cli import chat
+
+    return asyncio.run(chat(args.invite_url, args.name, args.language, args.session))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="indaba", description="Indaba dialogue platform")
     parser.add_argument("--version", action="version", version=f"indaba {__version__}")
@@ -155,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", help=argparse.SUPPRESS)
     demo.add_argument("--port", type=int, help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
+
+    chat = commands.add_parser("chat", help="join a session from an invite link and talk")
+    chat.add_argument("invite_url", metavar="INVITE_URL", help="https://host/i/<token>")
+    chat.add_argument("--name", default="Python client", help="display name (1-64 characters)")
+    chat.add_argument("--language", default="en", help="language tag, e.g. en, fr, ar")
+    chat.add_argument("--session", help="session id, when the invite names none")
+    chat.set_defaults(func=cmd_chat)
 
     consult = commands.add_parser("consult", help="consultation data in the Pol.is format")
     consult_commands = consult.add_subparsers(dest="consult_command", required=True)

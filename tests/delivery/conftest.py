@@ -14,8 +14,13 @@ client = server_fixtures.client
 clock = server_fixtures.clock
 database_url = server_fixtures.database_url
 postgres_url = server_fixtures.postgres_url
-settings = server_fixtures.settings
 world = server_fixtures.world
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The server's settings, without the media server (Janus): delivery needs none."""
+    return Settings(database_url=database_url, auto_migrate=False, media_enabled=False)
 
 
 @pytest.fixture

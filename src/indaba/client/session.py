@@ -15,6 +15,7 @@ from indaba.client.http import ApiError, api, split_invite, ws_url
 from indaba.client.member import (
     ChatMember,
     Event,
+    Joined,
     NeedGroupInfo,
     Output,
     decode_group_info,
@@ -44,6 +45,7 @@ class ChatSession:
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._outbox: list[bytes] = []
+        self._joined = asyncio.Event()
         self._ready = False
         self.closed = False
 
@@ -100,7 +102,9 @@ class ChatSession:
         await self.close()
 
     # -- using it -------------------------------------------------------------------------------
-    async def send(self, text: bytes) -> None:
+    async def send(self, text: bytes, timeout: float = 30) -> None:
+        """Encrypt and send ``text``; waits until this member has joined the group."""
+        await asyncio.wait_for(self._joined.wait(), timeout)
         await self._emit(self.member.send(text))
 
     async def events(self) -> AsyncIterator[Event]:
@@ -130,6 +134,8 @@ class ChatSession:
             elif isinstance(item, NeedGroupInfo):
                 await self._join()
             else:
+                if isinstance(item, Joined):
+                    self._joined.set()
                 await self.queue.put(item)
 
     async def _join(self) -> None:

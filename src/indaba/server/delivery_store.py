@@ -117,6 +117,13 @@ async def load_group(conn: AsyncConnection, session_id: str) -> GroupLog | None:
     )
 
 
+async def group_head(conn: AsyncConnection, session_id: str) -> int | None:
+    value = await conn.scalar(
+        select(delivery_groups.c.head_seq).where(delivery_groups.c.session_id == session_id)
+    )
+    return int(value) if value is not None else None
+
+
 async def insert_group(conn: AsyncConnection, log: GroupLog, now: datetime) -> bool:
     """Create the group row; ``False`` if the session already has one."""
     try:

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import struct
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -53,6 +55,7 @@ MAX_BATCH = 512
 PAGE = 500
 MAX_OUT_FRAME = 512 * 1024
 PRUNE_EVERY = 60.0
+ADMISSION_TTL = 5.0
 
 ENTRIES = 1
 CONTROL = 2
@@ -89,7 +92,25 @@ class Pending:
 
 
 class Connection:
-    """One authenticated client socket; all sends go through its sender task."""
+    """One authenticated client socket.
+
+    Producers (the writer, the bus) only append to ``queue``; one flusher task, started
+    when there is something to send and gone when the queue is empty, does every send.
+    An idle connection therefore holds no task of its own.
+    """
+
+    __slots__ = (
+        "catching_up",
+        "closed",
+        "cursor",
+        "flusher",
+        "member_id",
+        "queue",
+        "retention_seconds",
+        "runtime",
+        "session_id",
+        "websocket",
+    )
 
     def __init__(
         self,
@@ -107,7 +128,8 @@ class Connection:
         self.cursor = Cursor(cursor)
         self.retention_seconds = retention_seconds
         self.queue: deque[tuple[int, int, bytes] | dict[str, Any] | Close] = deque()
-        self.wake = asyncio.Event()
+        self.flusher: asyncio.Task[None] | None = None
+        self.catching_up = True
         self.closed = False
 
     # -- producer side (any task) -------------------------------------------------------
@@ -118,12 +140,24 @@ class Connection:
             self.close(Close.TOO_SLOW)
             return
         self.queue.append((first, last, encoded))
-        self.wake.set()
+        self._kick()
 
     def push_control(self, body: dict[str, Any]) -> None:
         if not self.closed:
             self.queue.append(body)
-            self.wake.set()
+            self._kick()
+
+    def _kick(self) -> None:
+        if self.flusher is None and not self.catching_up:
+            self.flusher = asyncio.create_task(self._flush())
+            self.runtime.tasks.add(self.flusher)
+            self.flusher.add_done_callback(self.runtime.tasks.discard)
+
+    def start_live(self) -> None:
+        """Catch-up is done: send what queued up meanwhile, and from now on as it comes."""
+        self.catching_up = False
+        if self.queue:
+            self._kick()
 
     def decided(self, ref: int, decision: Accepted | Rejected) -> None:
         if isinstance(decision, Rejected):
@@ -144,15 +178,21 @@ class Connection:
         if not self.closed:
             self.closed = True
             self.queue.append(code)
-            self.wake.set()
+            self._kick()
 
-    # -- sender task ----------------------------------------------------------------------
-    async def run_sender(self) -> None:
+    # -- the flusher ----------------------------------------------------------------------
+    async def _flush(self) -> None:
+        try:
+            await self._drain_queue()
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self.closed = True
+            self.queue.clear()
+        finally:
+            self.flusher = None
+
+    async def _drain_queue(self) -> None:
         ws = self.websocket
-        await self._catch_up()
-        while True:
-            await self.wake.wait()
-            self.wake.clear()
+        while self.queue:
             out: list[bytes] = []
             size = 0
             while self.queue:
@@ -175,6 +215,7 @@ class Connection:
                     await ws.send_bytes(b"".join(out))
                     out, size = [], 0
                 if isinstance(item, Close):
+                    self.queue.clear()
                     with contextlib.suppress(Exception):
                         await ws.close(int(item), item.name.lower())
                     return
@@ -213,7 +254,8 @@ class Connection:
             out.append(encode_entries(rows))
         return out
 
-    async def _catch_up(self) -> None:
+    async def catch_up(self) -> None:
+        """Send everything after the client's cursor, then ``caught_up`` (before any live)."""
         runtime = self.runtime
         since = cutoff(runtime.clock(), self.retention_seconds)
         async with runtime.database.engine.connect() as conn:
@@ -255,6 +297,8 @@ class GroupWriter:
         self.log: GroupLog | None = None
         self.task: asyncio.Task[None] | None = None
         self.last_prune: datetime | None = None
+        self.admitted: set[str] | None = None
+        self.admitted_at = 0.0
 
     def submit(self, connection: Connection, frame: ClientFrame) -> None:
         """Queue a frame; its sender gets ``accepted`` or ``rejected`` before any entry."""
@@ -291,13 +335,17 @@ class GroupWriter:
         runtime = self.runtime
         now = runtime.clock()
         async with runtime.database.engine.begin() as conn:
-            group = self.log or await store.load_group(conn, self.session_id)
+            group = self.log
+            if group is not None and await store.group_head(conn, self.session_id) != group.head:
+                group = None  # another process appended: decide on the current log
+            if group is None:
+                group = await store.load_group(conn, self.session_id)
             if group is None:
                 return [
                     Rejected(Reason.NO_GROUP, "This session has no group yet; create it first.")
                     for _ in batch
                 ]
-            admitted = await store.admitted_ids(conn, self.session_id)
+            admitted = await self._admitted(conn, batch)
             from_head = group.head
             candidates = [p.frame.message for p in batch if p.frame.kind != FrameKind.CREATE]
             seen = await store.seen_digests(conn, self.session_id, [digest(m) for m in candidates])
@@ -327,6 +375,18 @@ class GroupWriter:
                 retention = batch[0].connection.retention_seconds
                 await store.prune(conn, self.session_id, cutoff(now, retention))
         return decisions
+
+    async def _admitted(self, conn: AsyncConnection, batch: list[Pending]) -> set[str]:
+        """Who is admitted: read for every commit, else at most every ADMISSION_TTL seconds.
+
+        Removals through the service invalidate it at once (``member_removed``).
+        """
+        has_commit = any(p.frame.kind != FrameKind.MESSAGE for p in batch)
+        stale = time.monotonic() - self.admitted_at > ADMISSION_TTL
+        if self.admitted is None or has_commit or stale:
+            self.admitted = await store.admitted_ids(conn, self.session_id)
+            self.admitted_at = time.monotonic()
+        return self.admitted
 
 
 _CHUNK = struct.Struct(">BQQ")
@@ -369,6 +429,9 @@ class DeliveryRuntime:
             body = json.loads(data[1:])
             target = None
             if body.get("type") == "member_removed":
+                writer = self.writers.get(session_id)
+                if writer is not None:
+                    writer.admitted = None
                 target = room.connections.get(body["member_id"])
                 if target is not None:
                     target.push_control({"type": "removed", "by": body["by"]})
@@ -544,21 +607,19 @@ async def serve_websocket(runtime: DeliveryRuntime, websocket: WebSocket) -> Non
         return
     await websocket.send_text(json.dumps(ready))
     await runtime.attach(connection)
-    sender = asyncio.create_task(connection.run_sender())
-    runtime.tasks.add(sender)
-    sender.add_done_callback(runtime.tasks.discard)
-    receiver = asyncio.create_task(_receive(runtime, connection))
     try:
-        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        await connection.catch_up()
+        connection.start_live()
+        await _receive(runtime, connection)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass
     finally:
-        await runtime.detach(connection)
-        receiver.cancel()
-        if not sender.done():
-            connection.close(Close.NORMAL)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(sender), 1.0)
-            sender.cancel()
         connection.closed = True
+        await runtime.detach(connection)
+        flusher = connection.flusher
+        if flusher is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(flusher), 1.0)
         if websocket.application_state != WebSocketState.DISCONNECTED:
             with contextlib.suppress(Exception):
                 await websocket.close(int(Close.NORMAL))
