@@ -357,8 +357,17 @@ def test_leaving_removes_ones_keys_from_the_group(
     nadia = open_conversation(server, new_context, setup, setup["facilitator"], frames)
     ama = open_conversation(server, new_context, setup, participant(server, setup, "Ama"), frames)
     expect_members(nadia, 2)
+    kofi = open_conversation(server, new_context, setup, participant(server, setup, "Kofi"), frames)
+    expect_members(nadia, 3)
     ama.get_by_role("button", name="Leave the conversation").click()
     expect(ama).to_have_url(re.compile(r"/d/[^/]+$"))
+    expect_members(nadia, 2)
+
+    # Leaving the session from the lobby takes the keys out of the group as well.
+    kofi_lobby = kofi.context.new_page()
+    kofi_lobby.goto(f"{server.url}/d/{setup['dialogue_id']}")
+    kofi_lobby.locator("li.session").get_by_role("button", name="Leave").click()
+    expect(kofi.locator("#conversation-status")).to_have_attribute("data-status", "removed")
     expect_members(nadia, 1)
     expect(nadia.locator("#verification-code")).to_have_text(CODE)
 

@@ -60,7 +60,13 @@ async def join_session(session_id: str, request: Request) -> dict[str, Any]:
 async def leave_session(session_id: str, request: Request) -> dict[str, Any]:
     async with transaction(request) as conn:
         member = await caller(conn, request)
-        return await session_service.leave_session(conn, member, session_id)
+        left = await session_service.leave_session(conn, member, session_id)
+    # Leaving is a removal of oneself for the delivery service too: it closes the
+    # leaver's socket and asks the members' clients to commit a Remove (docs/delivery.md).
+    delivery = getattr(request.app.state, "delivery", None)
+    if delivery is not None:
+        await delivery.member_removed(session_id, member.id, "self")
+    return left
 
 
 @router.post("/dialogues/{dialogue_id}/invites", status_code=201, tags=["invites"])
