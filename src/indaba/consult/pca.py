@@ -47,16 +47,14 @@ def centre_votes(votes: VoteMatrix, columns: NDArray[np.bool_]) -> CentredVotes:
     ``columns`` marks the matrix columns Pol.is would have (statements with votes).
     """
     active = columns & ~votes.moderated_out
-    keep = active[votes.indices]
-    values = votes.votes.astype(np.float64)
-    sums = np.bincount(votes.indices, weights=values, minlength=votes.shape[1])
-    counts = np.bincount(votes.indices, minlength=votes.shape[1])
-    mean = np.where(active & (counts > 0), sums / np.maximum(counts, 1), 0.0)
-    data = values - mean[votes.indices]
-    if keep.all():
+    agree, disagree, counts = votes.column_counts
+    mean = np.where(active & (counts > 0), (agree - disagree) / np.maximum(counts, 1), 0.0)
+    data = votes.votes - mean[votes.indices]  # int8 - float64: one float64 pass
+    if active[counts > 0].all():  # nothing moderated out: reuse the vote structure
         indptr, indices = votes.indptr, votes.indices
         n_active = np.diff(votes.indptr)
     else:  # drop moderated-out cells, rows stay sorted
+        keep = active[votes.indices]
         n_active = np.bincount(votes.row_of()[keep], minlength=votes.shape[0])
         indptr = np.concatenate([[0], np.cumsum(n_active)])
         indices, data = votes.indices[keep], data[keep]

@@ -195,10 +195,8 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
     eligible = columns & ~votes.moderated_out
     repness = select_rep_statements(repness_stats(counts), votes.statement_ids, eligible,
                                     params.pick_max) if n_groups else []
-    everyone = group_vote_counts(votes.indptr, votes.indices, votes.votes,
-                                 np.zeros(n_rows, dtype=np.int64), 1, n_cols)
-    consensus = select_consensus(everyone.agree[0], everyone.disagree[0], everyone.seen[0],
-                                 votes.statement_ids, eligible, params.pick_max)
+    consensus = select_consensus(*votes.column_counts, votes.statement_ids, eligible,
+                                 params.pick_max)
     return OpinionMapState(
         participant_ids=votes.participant_ids, statement_ids=votes.statement_ids,
         mean=centred.mean, components=comps, explained_variance=variance / max(n_rows, 1),
