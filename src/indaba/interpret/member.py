@@ -2,8 +2,9 @@
 
 It joins through an invite like anyone else (the Python client, indaba.client), so it
 holds the group's keys and appears in every member list under a name that says what it
-is: "Interpreter — engines: …, run by: …".  Its first message is a profile listing all
-its engines and its operator.  Then, for each text message in the log::
+is: "Interpreter — engines: …, run by: …".  Its first message, repeated whenever someone
+joins (a joiner cannot read earlier epochs), is a profile listing all its engines and
+its operator.  Then, for each text message in the log::
 
     Text(id, lang, interpret) from member M
       ├─ M's profile says interpret=false, or the message says so → nothing
@@ -87,10 +88,12 @@ class Interpreter:
         if isinstance(event, Joined):
             return [self.own_profile()]
         if isinstance(event, RosterChanged):
+            joined = set(event.members) - self.roster - {self.member_id}
             self.roster = set(event.members)
             for gone in set(self.profiles) - self.roster:
                 del self.profiles[gone]
-            return []
+            # a joiner cannot read what was sent before it joined: announce again
+            return [self.own_profile()] if joined and len(self.roster) > 1 else []
         if isinstance(event, Message) and not event.own:
             return self.on_message(event.seq, event.sender, event.data)
         return []

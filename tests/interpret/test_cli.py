@@ -1,0 +1,60 @@
+"""`indaba engines`, `indaba translate`, `indaba interpret`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indaba.cli import main
+
+
+def test_engines_lists_engines_routes_and_un_language_gaps(
+    capsys: pytest.CaptureFixture[str], apertium: object
+) -> None:
+    assert main(["engines"]) == 0
+    out = capsys.readouterr().out
+    assert "[yes] translator  apertium" in out
+    assert "en → fr: en → es → fr (pivot)" in out
+    assert "en → es: en → es (direct)" in out
+    for code in ("ar Arabic", "zh Chinese", "en English", "fr French", "ru Russian", "es Spanish"):
+        assert code in out
+    assert "ar Arabic: missing speech recognition" in out
+
+
+def test_translate_prints_the_translation_and_a_pivot_route(
+    capsys: pytest.CaptureFixture[str], apertium: object
+) -> None:
+    assert main(["translate", "Clean water is a human right.", "--from", "en", "--to", "es"]) == 0
+    assert "agua limpia es un derecho humano" in capsys.readouterr().out
+    assert main(["translate", "Clean water", "--from", "en", "--to", "fr"]) == 0
+    captured = capsys.readouterr()
+    assert "eau" in captured.out.lower() and "en → es → fr" in captured.err
+
+
+def test_translate_without_a_route_or_with_an_unknown_engine_fails_clearly(
+    capsys: pytest.CaptureFixture[str], apertium: object
+) -> None:
+    assert main(["translate", "hello", "--from", "en", "--to", "zh"]) == 2
+    assert "no translation route from 'en' to 'zh'" in capsys.readouterr().err
+    assert main(["translate", "hello", "--from", "en", "--to", "es", "--translator", "x"]) == 2
+    assert "unknown translator engine 'x'" in capsys.readouterr().err
+
+
+def test_interpret_prints_timed_captions_per_language(
+    capsys: pytest.CaptureFixture[str],
+    apertium: object,
+    speech_wav: Path,
+    pocketsphinx_available: None,
+    tmp_path: Path,
+) -> None:
+    voice = tmp_path / "voice"
+    assert main(["interpret", str(speech_wav), "--to", "es,fr", "--voice", str(voice)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    spanish = [line for line in lines if "] es (MT en → es):" in line]
+    french = [line for line in lines if "] fr (MT en → es → fr):" in line]
+    assert len(spanish) == 2 and len(french) == 2
+    assert spanish[0].startswith("[00:00.") and "océanos" in spanish[0]
+    assert "utterance 1: recognised in" in out
+    assert (tmp_path / "voice.es.wav").stat().st_size > 1000
