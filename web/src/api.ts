@@ -2,8 +2,11 @@
 // ApiError carrying the server's code, message and field.
 import type {
   AcceptedInvite,
+  Contributions,
   CreatedDialogue,
   CreatedInvite,
+  Decision,
+  Deleted,
   Dialogue,
   Health,
   Instance,
@@ -14,9 +17,17 @@ import type {
   NewDialogue,
   NewInvite,
   NewSession,
+  NewStatement,
+  NextCard,
+  OpinionMapData,
+  QueueItem,
+  ReportReason,
+  HideReason,
   Role,
   Session,
+  Statement,
   Stats,
+  VoteChoice,
 } from './types';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -91,6 +102,22 @@ export class Api {
     if (!response.ok) throw await errorFrom(response);
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
+  }
+
+  /** A binary download (e.g. a zip) with the bearer header; errors as for JSON. */
+  async download(path: string, token: string): Promise<Blob> {
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.base + path, {
+        method: 'GET',
+        headers: { Authorization: `Bearer ${token}` },
+        credentials: 'same-origin',
+      });
+    } catch {
+      throw new ApiError(0, 'network_error', 'The server could not be reached.');
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response.blob();
   }
 
   health(): Promise<Health> {
@@ -171,6 +198,63 @@ export class Api {
 
   stats(dialogueId: string, token: string): Promise<Stats> {
     return this.request('GET', `/dialogues/${enc(dialogueId)}/stats`, { token });
+  }
+
+  submitStatement(dialogueId: string, body: NewStatement, token: string): Promise<Statement> {
+    return this.request('POST', `/dialogues/${enc(dialogueId)}/statements`, { body, token });
+  }
+
+  /** The next card of a prompt, leaving out the statements this browser skipped. */
+  nextStatement(dialogueId: string, promptIndex: number, skipped: readonly string[], token: string): Promise<NextCard> {
+    const query = new URLSearchParams({ prompt_index: String(promptIndex) });
+    for (const id of skipped) query.append('skip', id);
+    return this.request('GET', `/dialogues/${enc(dialogueId)}/statements/next?${query.toString()}`, { token });
+  }
+
+  vote(statementId: string, vote: VoteChoice, token: string): Promise<Statement> {
+    return this.request('PUT', `/statements/${enc(statementId)}/vote`, { body: { vote }, token });
+  }
+
+  report(statementId: string, reason: ReportReason, token: string): Promise<{ statement_id: string; reason: string }> {
+    return this.request('POST', `/statements/${enc(statementId)}/report`, { body: { reason }, token });
+  }
+
+  addTranslation(statementId: string, language: string, text: string, token: string): Promise<Statement> {
+    return this.request('POST', `/statements/${enc(statementId)}/translations`, { body: { language, text }, token });
+  }
+
+  moderationQueue(dialogueId: string, token: string): Promise<QueueItem[]> {
+    return this.request('GET', `/dialogues/${enc(dialogueId)}/moderation`, { token });
+  }
+
+  moderate(
+    statementId: string,
+    action: 'accept' | 'hide',
+    reason: HideReason | null,
+    token: string,
+  ): Promise<Decision> {
+    const body = action === 'hide' ? { action, reason } : { action };
+    return this.request('POST', `/statements/${enc(statementId)}/moderate`, { body, token });
+  }
+
+  moderationLog(dialogueId: string, token: string): Promise<Decision[]> {
+    return this.request('GET', `/dialogues/${enc(dialogueId)}/moderation/log`, { token });
+  }
+
+  myContributions(token: string): Promise<Contributions> {
+    return this.request('GET', '/me/contributions', { token });
+  }
+
+  deleteMyContributions(token: string): Promise<Deleted> {
+    return this.request('DELETE', '/me/contributions', { token });
+  }
+
+  opinionMap(dialogueId: string, token: string): Promise<OpinionMapData> {
+    return this.request('GET', `/dialogues/${enc(dialogueId)}/opinion-map`, { token });
+  }
+
+  polisExport(dialogueId: string, token: string): Promise<Blob> {
+    return this.download(`/dialogues/${enc(dialogueId)}/export/polis.zip`, token);
   }
 }
 

@@ -7,6 +7,10 @@ import { h, replaceChildren } from './dom';
 import { I18n, UI_LANGUAGES, type UiLanguage, matchUiLanguage, pickLanguage } from './i18n';
 import { conversationPage } from './conversation/view';
 import { meetingPage } from './media/view';
+import { contributePage } from './pages/consult/contribute';
+import { minePage } from './pages/consult/mine';
+import { moderationPage } from './pages/consult/moderation';
+import { resultsPage } from './pages/consult/results';
 import { dashboardPage } from './pages/dashboard/index';
 import { homePage } from './pages/home';
 import { invitePage } from './pages/invite';
@@ -166,6 +170,14 @@ export class App {
         return lobbyPage(main, context, route.dialogueId);
       case 'dashboard':
         return dashboardPage(main, context, route.dialogueId);
+      case 'consult':
+        return contributePage(main, context, route.dialogueId);
+      case 'mine':
+        return minePage(main, context, route.dialogueId);
+      case 'moderation':
+        return moderationPage(main, context, route.dialogueId);
+      case 'results':
+        return resultsPage(main, context, route.dialogueId);
       case 'conversation':
         return conversationPage(main, context, route.dialogueId, route.sessionId);
       case 'meeting':

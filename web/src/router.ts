@@ -5,9 +5,18 @@ export type Route =
   | { name: 'invite'; token: string }
   | { name: 'lobby'; dialogueId: string }
   | { name: 'dashboard'; dialogueId: string }
+  | { name: ConsultView; dialogueId: string }
   | { name: 'conversation'; dialogueId: string; sessionId: string }
   | { name: 'meeting'; dialogueId: string; sessionId: string }
   | { name: 'notFound' };
+
+/** The consultation's pages under `/d/<id>/`. */
+export const CONSULT_VIEWS = ['consult', 'mine', 'moderation', 'results'] as const;
+export type ConsultView = (typeof CONSULT_VIEWS)[number];
+
+function isConsultView(segment: string | undefined): segment is ConsultView {
+  return (CONSULT_VIEWS as readonly (string | undefined)[]).includes(segment);
+}
 
 function decode(segment: string): string | null {
   try {
@@ -27,6 +36,7 @@ export function matchRoute(pathname: string): Route {
   if (first === 'd' && value !== null) {
     if (parts.length === 2) return { name: 'lobby', dialogueId: value };
     if (parts.length === 3 && third === 'dashboard') return { name: 'dashboard', dialogueId: value };
+    if (parts.length === 3 && isConsultView(third)) return { name: third, dialogueId: value };
     const session = parts[3] === undefined ? null : decode(parts[3]);
     if (parts.length === 4 && third === 's' && session !== null)
       return { name: 'conversation', dialogueId: value, sessionId: session };
@@ -50,4 +60,8 @@ export function conversationPath(dialogueId: string, sessionId: string): string 
 
 export function meetingPath(dialogueId: string, sessionId: string): string {
   return `${conversationPath(dialogueId, sessionId)}/meeting`;
+}
+
+export function consultPath(dialogueId: string, view: ConsultView): string {
+  return `/d/${encodeURIComponent(dialogueId)}/${view}`;
 }

@@ -126,3 +126,114 @@ export interface Stats {
   sessions: number;
   invites: { active: number; revoked: number; uses: number };
 }
+
+// The consultation (docs/api.md, "Consultation").
+
+export type VoteChoice = 'agree' | 'disagree' | 'pass';
+export type ReportReason = 'spam' | 'harassment' | 'hate' | 'personal_information' | 'off_topic' | 'other';
+export type HideReason = 'spam' | 'harassment' | 'hate' | 'personal_information' | 'off_topic' | 'duplicate';
+export type StatementStatus = 'unmoderated' | 'accepted' | 'hidden';
+
+export interface StatementText {
+  text: string;
+  language: string;
+}
+
+export interface Translation extends StatementText {
+  source: 'human' | 'machine';
+}
+
+export interface Statement {
+  id: string;
+  number: number;
+  prompt_index: number;
+  original: StatementText;
+  translation: Translation | null;
+  status: StatementStatus;
+  created_at: string;
+  my_vote: VoteChoice | null;
+}
+
+export interface NewStatement {
+  prompt_index: number;
+  text: string;
+  language: string;
+}
+
+export interface NextCard {
+  statement: Statement | null;
+  remaining: number;
+}
+
+export interface QueueItem extends Statement {
+  reports: number;
+  report_reasons: Partial<Record<ReportReason, number>>;
+}
+
+export interface Decision {
+  sequence: number;
+  statement_number: number;
+  action: 'accept' | 'hide';
+  reason: string;
+  actor_role: Role;
+  created_at: string;
+}
+
+export interface OwnVote {
+  statement_id: string;
+  statement_number: number;
+  statement_text: string;
+  vote: VoteChoice;
+  updated_at: string;
+}
+
+export interface Contributions {
+  member: { display_name: string; language: string };
+  statements: Statement[];
+  votes: OwnVote[];
+  reports: { statement_number: number; reason: ReportReason }[];
+}
+
+export interface Deleted {
+  deleted: { statements: number; votes: number; reports: number };
+}
+
+export interface Representative {
+  number: number;
+  repful_for: 'agree' | 'disagree';
+  n_success: number;
+  n_trials: number;
+  share: number;
+}
+
+export interface OpinionGroup {
+  id: number;
+  size: number;
+  hull: [number, number][];
+  representative: Representative[];
+}
+
+export interface ConsensusStatement {
+  number: number;
+  n_success: number;
+  n_trials: number;
+  share: number;
+}
+
+export interface MapPoint {
+  x: number;
+  y: number;
+  group: number;
+}
+
+export interface OpinionMapData {
+  participants: number;
+  votes: number;
+  statements: number;
+  groups: OpinionGroup[];
+  consensus: { agree: ConsensusStatement[]; disagree: ConsensusStatement[] };
+  points: MapPoint[];
+  me: MapPoint | null;
+  statement_texts: Record<string, { original: StatementText; translation: Translation | null }>;
+  note?: string;
+}

@@ -1,6 +1,22 @@
 // An in-memory stand-in for the Indaba API, enough of the contract to drive
 // the pages in jsdom. It records every request so tests can check headers.
-import type { Dialogue, Invite, Member, Session } from '../src/types';
+import type {
+  Decision,
+  Dialogue,
+  Invite,
+  Member,
+  OpinionMapData,
+  Session,
+  Statement,
+  Translation,
+  VoteChoice,
+} from '../src/types';
+
+type StoredStatement = Omit<Statement, 'translation' | 'my_vote'> & {
+  dialogue_id: string;
+  author_id: string;
+  translations: Translation[];
+};
 
 interface Call {
   method: string;
@@ -30,6 +46,19 @@ export class FakeServer {
   sessions = new Map<string, Session & { joinedBy: Set<string> }>();
   invites = new Map<string, Invite & { token: string }>();
   creationRequiresKey = false;
+  statements: StoredStatement[] = [];
+  votes = new Map<string, VoteChoice>(); // `${member}:${statement}` -> vote
+  reports: { statement_id: string; reporter_id: string; reason: string }[] = [];
+  decisions: (Decision & { dialogue_id: string })[] = [];
+  /** What GET …/opinion-map answers (me and texts are filled in per request). */
+  opinionMap: Omit<OpinionMapData, 'me' | 'statement_texts'> & { me?: OpinionMapData['me'] } = {
+    participants: 0,
+    votes: 0,
+    statements: 0,
+    groups: [],
+    consensus: { agree: [], disagree: [] },
+    points: [],
+  };
 
   readonly fetch = async (input: string, init: RequestInit = {}): Promise<Response> => {
     const method = init.method ?? 'GET';
@@ -116,6 +145,197 @@ export class FakeServer {
     return invite;
   }
 
+  addStatement(
+    dialogueId: string,
+    author: Member,
+    text: string,
+    overrides: Partial<StoredStatement> = {},
+  ): StoredStatement {
+    const statement: StoredStatement = {
+      id: id('st'),
+      number: this.statements.filter((x) => x.dialogue_id === dialogueId).length,
+      prompt_index: 0,
+      original: { text, language: author.language },
+      status: 'unmoderated',
+      created_at: '2026-02-01T00:00:00Z',
+      dialogue_id: dialogueId,
+      author_id: author.id,
+      translations: [],
+      ...overrides,
+    };
+    this.statements.push(statement);
+    this.votes.set(`${author.id}:${statement.id}`, 'agree');
+    return statement;
+  }
+
+  private card(statement: StoredStatement, reader: Member, withTranslation = true): Statement {
+    const { dialogue_id: _d, author_id: _a, translations, ...rest } = statement;
+    const translation =
+      withTranslation && statement.original.language !== reader.language
+        ? (translations.find((t) => t.language === reader.language) ?? null)
+        : null;
+    return { ...rest, translation, my_vote: this.votes.get(`${reader.id}:${statement.id}`) ?? null };
+  }
+
+  private consult(method: string, url: URL, me: Member, body: Record<string, unknown> | null): Response | null {
+    const path = url.pathname;
+    let m: RegExpMatchArray | null;
+    if (
+      (m = path.match(
+        /^\/api\/dialogues\/([^/]+)\/(statements|statements\/next|moderation|moderation\/log|opinion-map|export\/polis\.zip)$/,
+      ))
+    ) {
+      const [, dialogueId, what] = m;
+      if (dialogueId !== me.dialogue_id) return error(403, 'not_a_member', 'Not a member of this dialogue.');
+      const visible = this.statements.filter((x) => x.dialogue_id === dialogueId && x.status !== 'hidden');
+      if (what === 'statements' && method === 'POST') {
+        const text = String(body?.text ?? '');
+        if ([...text].length < 1 || [...text].length > 280) {
+          return error(422, 'invalid', 'text must be 1 to 280 characters.', 'text');
+        }
+        const statement = this.addStatement(dialogueId!, me, text, {
+          prompt_index: Number(body?.prompt_index ?? 0),
+          original: { text, language: String(body?.language) },
+        });
+        return json(201, this.card(statement, me, false));
+      }
+      if (what === 'statements/next' && method === 'GET') {
+        const prompt = url.searchParams.get('prompt_index');
+        const skipped = new Set(url.searchParams.getAll('skip'));
+        const open = visible.filter(
+          (x) =>
+            !this.votes.has(`${me.id}:${x.id}`) &&
+            !skipped.has(x.id) &&
+            (prompt === null || x.prompt_index === Number(prompt)),
+        );
+        return json(200, { statement: open[0] ? this.card(open[0], me) : null, remaining: open.length });
+      }
+      if (what === 'moderation' && method === 'GET') {
+        if (me.role === 'participant') return error(403, 'forbidden_role', 'Participants cannot moderate.');
+        const queue = this.statements
+          .filter((x) => x.dialogue_id === dialogueId && x.status === 'unmoderated')
+          .map((x) => {
+            const reports = this.reports.filter((r) => r.statement_id === x.id);
+            const reasons: Record<string, number> = {};
+            for (const r of reports) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+            return { ...this.card(x, me, false), reports: reports.length, report_reasons: reasons };
+          })
+          .sort((a, b) => b.reports - a.reports || a.number - b.number);
+        return json(200, queue);
+      }
+      if (what === 'moderation/log' && method === 'GET') {
+        return json(
+          200,
+          this.decisions.filter((d) => d.dialogue_id === dialogueId).map(({ dialogue_id: _d, ...rest }) => rest),
+        );
+      }
+      if (what === 'opinion-map' && method === 'GET') {
+        const numbers = new Set<number>();
+        for (const group of this.opinionMap.groups) for (const rep of group.representative) numbers.add(rep.number);
+        for (const item of [...this.opinionMap.consensus.agree, ...this.opinionMap.consensus.disagree]) {
+          numbers.add(item.number);
+        }
+        const texts: OpinionMapData['statement_texts'] = {};
+        for (const x of this.statements.filter((x) => x.dialogue_id === dialogueId && numbers.has(x.number))) {
+          const card = this.card(x, me);
+          texts[String(x.number)] = { original: card.original, translation: card.translation };
+        }
+        return json(200, { me: null, ...this.opinionMap, statement_texts: texts });
+      }
+      if (what === 'export/polis.zip' && method === 'GET') {
+        if (me.role !== 'convener') return error(403, 'forbidden_role', 'Only the convener can export.');
+        return new Response(new Uint8Array([0x50, 0x4b, 0x05, 0x06]), {
+          status: 200,
+          headers: { 'Content-Type': 'application/zip' },
+        });
+      }
+    }
+    if ((m = path.match(/^\/api\/statements\/([^/]+)\/(vote|report|moderate|translations)$/))) {
+      const statement = this.statements.find((x) => x.id === m![1] && x.dialogue_id === me.dialogue_id);
+      if (!statement) return error(404, 'statement_not_found', 'No such statement in your dialogue.');
+      const what = m[2];
+      if (what === 'vote' && method === 'PUT') {
+        if (statement.status === 'hidden')
+          return error(409, 'statement_hidden', 'This statement was hidden by moderation.');
+        this.votes.set(`${me.id}:${statement.id}`, body?.vote as VoteChoice);
+        return json(200, this.card(statement, me, false));
+      }
+      if (what === 'report' && method === 'POST') {
+        this.reports = this.reports.filter((r) => !(r.statement_id === statement.id && r.reporter_id === me.id));
+        this.reports.push({ statement_id: statement.id, reporter_id: me.id, reason: String(body?.reason) });
+        return json(201, { statement_id: statement.id, reason: body?.reason });
+      }
+      if (me.role === 'participant') return error(403, 'forbidden_role', 'Your role does not allow this.');
+      if (what === 'moderate' && method === 'POST') {
+        const action = body?.action === 'hide' ? 'hide' : 'accept';
+        if (action === 'hide' && !body?.reason)
+          return error(422, 'reason_required', 'Hiding a statement needs a reason.', 'reason');
+        statement.status = action === 'hide' ? 'hidden' : 'accepted';
+        const decision = {
+          dialogue_id: me.dialogue_id,
+          sequence: this.decisions.filter((d) => d.dialogue_id === me.dialogue_id).length + 1,
+          statement_number: statement.number,
+          action,
+          reason: action === 'hide' ? String(body?.reason) : 'within_guidelines',
+          actor_role: me.role,
+          created_at: '2026-02-02T10:00:00Z',
+        } as const;
+        this.decisions.push(decision);
+        const { dialogue_id: _d, ...rest } = decision;
+        return json(200, rest);
+      }
+      if (what === 'translations' && method === 'POST') {
+        const language = String(body?.language);
+        if (language === statement.original.language) {
+          return error(422, 'same_language', 'The statement is already in that language.', 'language');
+        }
+        statement.translations = statement.translations.filter((t) => t.language !== language);
+        statement.translations.push({ language, text: String(body?.text), source: 'human' });
+        return json(201, this.card(statement, me, false));
+      }
+    }
+    if (path === '/api/me/contributions') {
+      const mine = this.statements.filter((x) => x.author_id === me.id);
+      if (method === 'GET') {
+        const votes = this.statements
+          .filter((x) => this.votes.has(`${me.id}:${x.id}`))
+          .map((x) => ({
+            statement_id: x.id,
+            statement_number: x.number,
+            statement_text: x.original.text,
+            vote: this.votes.get(`${me.id}:${x.id}`),
+            updated_at: '2026-02-01T00:00:00Z',
+          }));
+        const reports = this.reports
+          .filter((r) => r.reporter_id === me.id)
+          .map((r) => ({
+            statement_number: this.statements.find((x) => x.id === r.statement_id)?.number,
+            reason: r.reason,
+          }));
+        return json(200, {
+          member: { display_name: me.display_name, language: me.language },
+          statements: mine.map((x) => this.card(x, me, false)),
+          votes,
+          reports,
+        });
+      }
+      if (method === 'DELETE') {
+        const ownIds = new Set(mine.map((x) => x.id));
+        let votes = 0;
+        for (const key of [...this.votes.keys()]) {
+          const [memberId, statementId] = key.split(':');
+          if (memberId === me.id) votes += 1;
+          if (memberId === me.id || ownIds.has(statementId!)) this.votes.delete(key);
+        }
+        const reports = this.reports.filter((r) => r.reporter_id === me.id).length;
+        this.reports = this.reports.filter((r) => r.reporter_id !== me.id && !ownIds.has(r.statement_id));
+        this.statements = this.statements.filter((x) => !ownIds.has(x.id));
+        return json(200, { deleted: { statements: ownIds.size, votes, reports } });
+      }
+    }
+    return null;
+  }
+
   private view(session: Session & { joinedBy?: Set<string> }, memberId: string | null): Session {
     const { joinedBy, ...rest } = session;
     return {
@@ -197,6 +417,8 @@ export class FakeServer {
     if (method === 'GET' && path === '/api/me') {
       return json(200, { member: me, dialogue: this.dialogues.get(me.dialogue_id) });
     }
+    const consulted = this.consult(method, url, me, body);
+    if (consulted) return consulted;
     if ((m = path.match(/^\/api\/dialogues\/([^/]+)\/(sessions|invites|members|stats)$/))) {
       const [, dialogueId, what] = m;
       if (dialogueId !== me.dialogue_id) return error(403, 'not_a_member', 'Not a member of this dialogue.');

@@ -4,7 +4,7 @@ import { dialogueSummary, isCredentialRejected, languageList, loading, noAccess,
 import { clearError, errorRegion, quoteAttr, showError } from '../components/forms';
 import type { Context } from '../context';
 import { h, replaceChildren } from '../dom';
-import { conversationPath, dashboardPath } from '../router';
+import { consultPath, conversationPath, dashboardPath } from '../router';
 import type { MessageKey } from '../i18n';
 import { formatRange } from '../time';
 import type { Me, Session } from '../types';
@@ -179,6 +179,28 @@ export async function lobbyPage(root: HTMLElement, context: Context, dialogueId:
       member.role !== 'participant'
         ? h('p', null, h('a', { href: dashboardPath(dialogue.id) }, context.t('lobby.dashboard_link')))
         : null,
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'consult-heading' },
+      h('h2', { id: 'consult-heading' }, context.t('lobby.consult_heading')),
+      h('p', null, context.t('lobby.consult_intro')),
+      h(
+        'ul',
+        { class: 'link-list' },
+        h(
+          'li',
+          null,
+          h(
+            'a',
+            { href: consultPath(dialogue.id, 'consult'), id: 'lobby-consult' },
+            context.t('consult.nav_contribute'),
+          ),
+        ),
+        h('li', null, h('a', { href: consultPath(dialogue.id, 'results') }, context.t('consult.nav_results'))),
+        h('li', null, h('a', { href: consultPath(dialogue.id, 'mine') }, context.t('consult.nav_mine'))),
+        h('li', null, h('a', { href: consultPath(dialogue.id, 'moderation') }, context.t('consult.nav_moderation'))),
+      ),
     ),
     h(
       'section',

@@ -7,6 +7,7 @@ import type { Context } from '../../context';
 import { h, replaceChildren } from '../../dom';
 import type { MessageKey } from '../../i18n';
 import { lobbyPath } from '../../router';
+import { consultPanel } from './consult';
 import type { Me, Member, Session, Stats } from '../../types';
 import { createInviteForm, renderInvites } from './invites';
 import { createSessionForm, fillSessionChoices, renderSessionList } from './sessions';
@@ -107,6 +108,7 @@ export async function dashboardPage(root: HTMLElement, context: Context, dialogu
     root,
     header,
     statsPanel,
+    consultPanel(state),
     h(
       'section',
       { class: 'panel', 'aria-labelledby': 'sessions-admin-heading' },
