@@ -129,3 +129,13 @@ def test_partial_fit_accepts_new_participants_and_statements(
     assert est.projection_.shape == (900, 2) and est.components_.shape == (2, 60)
     scratch = OpinionMap(n_init=5).fit(votes)
     assert adjusted_rand_score(scratch.labels_, est.labels_) == 1.0
+
+
+def test_project_places_a_voter_where_fit_did(planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    votes = planted[0].with_moderation([5])
+    est = OpinionMap().fit(votes)
+    for row in (0, 17, 899):
+        lo, hi = votes.indptr[row], votes.indptr[row + 1]
+        got = est.project(votes.statement_ids[votes.indices[lo:hi]], votes.votes[lo:hi])
+        np.testing.assert_allclose(got, est.projection_[row], atol=1e-9)
+    assert est.project([12345], [1]).tolist() == [0.0, 0.0]  # unknown statement

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from indaba.consult.clusters import KSmoother
 from indaba.consult.consensus import ConsensusStatement
@@ -108,6 +108,20 @@ class OpinionMap:
         previous = getattr(self, "state_", None)
         return self._set(compute(self._checked(votes), self._params(), previous,
                                  keep_participants))
+
+    def project(self, statement_ids: ArrayLike, votes: ArrayLike) -> NDArray[np.float64]:
+        """Map position of one participant's votes, without refitting (e.g. a new voter)."""
+        state: OpinionMapState = self.state_
+        sids = np.asarray(statement_ids, dtype=np.int64)
+        vals = np.asarray(votes, dtype=np.float64)
+        pos = np.searchsorted(state.statement_ids, sids)
+        pos = np.minimum(pos, max(len(state.statement_ids) - 1, 0))
+        known = (state.statement_ids[pos] == sids) if len(sids) else np.zeros(0, bool)
+        pos, vals = pos[known], vals[known]
+        pos, vals = pos[state.active[pos]], vals[state.active[pos]]
+        raw = state.components[:, pos] @ (vals - state.mean[pos])
+        n_votes = len(pos) + state.n_moderated  # Pol.is: moderated-out cells count as votes
+        return np.asarray(raw * np.sqrt(state.n_columns / max(n_votes, 1)), dtype=np.float64)
 
     @staticmethod
     def _checked(votes: VoteMatrix) -> VoteMatrix:

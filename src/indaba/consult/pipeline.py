@@ -96,6 +96,9 @@ class OpinionMapState:
     consensus: dict[str, list[ConsensusStatement]]
     group_aware_consensus: FloatArray
     n_iter: dict[str, int] = field(default_factory=dict)
+    n_columns: int = 0  # statements with votes, moderated-out ones included
+    n_moderated: int = 0  # moderated-out statements among them
+    active: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # in the PCA
 
     @property
     def n_groups(self) -> int:
@@ -207,5 +210,6 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
         silhouettes=silhouettes, group_clusterings=clusterings, k_smoother=smoother,
         repness=repness, consensus=consensus,
         group_aware_consensus=group_aware_consensus(counts) if n_groups else
-        np.ones(n_cols), n_iter=n_iter,
+        np.ones(n_cols), n_iter=n_iter, n_columns=centred.n_columns,
+        n_moderated=int(np.count_nonzero(columns & votes.moderated_out)), active=eligible,
     )
