@@ -68,3 +68,15 @@ def test_junk_decodes_to_none(data: bytes) -> None:
 def test_timer_bounds() -> None:
     with pytest.raises(ValueError):
         encode_timer(-1)
+
+
+def test_the_terminal_chat_shows_browser_envelopes_as_text() -> None:
+    from indaba.client.chat_cli import _line
+    from indaba.client.member import Message
+
+    text = Message(3, "abcdefgh-ijk", encode_text("hello from a browser"))
+    assert _line(text) == "[3] abcdefgh: hello from a browser"
+    assert _line(Message(4, "m", b"plain words", own=True)) == "[4] you: plain words"
+    assert _line(Message(5, "m", encode_timer(60))) == "* [5] m set disappearing messages to 60 s"
+    assert _line(Message(6, "m", encode_delete("x"))) == "* [6] m deleted one of their messages"
+    assert _line(Message(7, "m", b"\xff")) == "! [7] m: an unreadable message"

@@ -6,17 +6,29 @@ import asyncio
 import sys
 from typing import TextIO
 
+from indaba.client.envelope import decode
 from indaba.client.http import ApiError
 from indaba.client.member import Joined, Message, Refused, Removed, RosterChanged, Undecryptable
 from indaba.client.session import ChatClosed, ChatSession
+from indaba.client.verification import verification_code
 
-HELP = "Type a message and press Enter. /members lists key holders, /leave leaves, /quit quits."
+HELP = (
+    "Type a message and press Enter. /members lists key holders, /code shows the verification"
+    " code, /leave leaves, /quit quits."
+)
 
 
 def _line(event: object) -> str | None:
     if isinstance(event, Message):
         who = "you" if event.own else event.sender[:8]
-        return f"[{event.seq}] {who}: {event.data.decode('utf-8', 'replace')}"
+        content = decode(event.data)  # the browsers' envelope (docs/delivery.md)
+        if content is None:
+            return f"! [{event.seq}] {who}: an unreadable message"
+        if content.type == "delete":
+            return f"* [{event.seq}] {who} deleted one of their messages"
+        if content.type == "timer":
+            return f"* [{event.seq}] {who} set disappearing messages to {content.seconds} s"
+        return f"[{event.seq}] {who}: {content.body}"
     if isinstance(event, Joined):
         return f"* joined the encrypted group (epoch {event.epoch})"
     if isinstance(event, RosterChanged):
@@ -64,6 +76,10 @@ async def chat(
                 return 0
             if text == "/members":
                 print("* " + ", ".join(session.member.members()), file=stdout, flush=True)
+            elif text == "/code":
+                group = session.member.group
+                code = verification_code(group) if group is not None else "not joined yet"
+                print(f"* verification code: {code}", file=stdout, flush=True)
             elif text:
                 try:
                     await session.send(text.encode("utf-8"))
