@@ -124,6 +124,73 @@ async def group_head(conn: AsyncConnection, session_id: str) -> int | None:
     return int(value) if value is not None else None
 
 
+async def group_heads(conn: AsyncConnection, session_ids: Sequence[str]) -> dict[str, int]:
+    rows = await conn.execute(
+        select(delivery_groups.c.session_id, delivery_groups.c.head_seq).where(
+            delivery_groups.c.session_id.in_(list(session_ids))
+        )
+    )
+    return {str(session_id): int(head) for session_id, head in rows}
+
+
+async def seen_digests_many(
+    conn: AsyncConnection, session_ids: Sequence[str], digests: Sequence[bytes]
+) -> dict[str, set[bytes]]:
+    """Which of ``digests`` are already in the logs of ``session_ids``, per session."""
+    found: dict[str, set[bytes]] = {}
+    if not digests:
+        return found
+    rows = await conn.execute(
+        select(delivery_log.c.session_id, delivery_log.c.digest).where(
+            delivery_log.c.session_id.in_(list(session_ids)),
+            delivery_log.c.digest.in_(list(digests)),
+        )
+    )
+    for session_id, value in rows:
+        found.setdefault(str(session_id), set()).add(bytes(value))
+    return found
+
+
+async def append_many(
+    conn: AsyncConnection, writes: Sequence[tuple[GroupLog, int, Sequence[Accepted]]]
+) -> bool:
+    """:func:`append` for several groups: one guarded update each, one insert for all."""
+    for log, from_head, accepted in writes:
+        result = await conn.execute(
+            update(delivery_groups)
+            .where(
+                delivery_groups.c.session_id == log.session_id,
+                delivery_groups.c.head_seq == from_head,
+            )
+            .values(
+                head_seq=log.head,
+                epoch=log.epoch,
+                group_info=log.group_info,
+                roster=sorted(log.roster),
+                updated_at=accepted[-1].entry.created_at,
+            )
+        )
+        if result.rowcount != 1:
+            return False
+    rows = [
+        {
+            "session_id": log.session_id,
+            "seq": a.entry.seq,
+            "epoch": a.entry.epoch,
+            "content_type": int(a.entry.content_type),
+            "wire_format": int(a.entry.wire_format),
+            "digest": a.entry.digest,
+            "data": a.entry.data,
+            "created_at": a.entry.created_at,
+        }
+        for log, _, accepted in writes
+        for a in accepted
+    ]
+    if rows:
+        await conn.execute(delivery_log.insert(), rows)
+    return True
+
+
 async def insert_group(conn: AsyncConnection, log: GroupLog, now: datetime) -> bool:
     """Create the group row; ``False`` if the session already has one."""
     try:

@@ -1,9 +1,9 @@
 """The WebSocket gateway at ``/api/ws``: one socket per client and session.
 
 A thin loop around :mod:`indaba.delivery`: it authenticates the first frame, feeds
-binary frames to the session's :class:`GroupWriter` (which applies the ordering rules
-and writes batches to the store), and relays accepted entries to every connected
-member through the bus.  docs/delivery.md describes the protocol.
+binary frames to the process's :class:`~indaba.server.appender.Appender` (which
+applies the ordering rules and writes batches to the store), and relays accepted
+entries to every connected member through the bus.  docs/delivery.md describes the protocol.
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ import contextlib
 import json
 import logging
 import struct
-import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -39,11 +36,12 @@ from indaba.delivery.frames import (
     peek_ref,
 )
 from indaba.delivery.key_packages import needs_top_up
-from indaba.delivery.ordering import Accepted, GroupLog, create_group, digest
+from indaba.delivery.ordering import Accepted, GroupLog, create_group
 from indaba.delivery.retention import cutoff
 from indaba.dialogues.access import authenticate
 from indaba.dialogues.errors import DomainError
 from indaba.server import delivery_store as store
+from indaba.server.appender import Appender
 from indaba.store import Database
 
 log = logging.getLogger("indaba.delivery")
@@ -51,11 +49,8 @@ log = logging.getLogger("indaba.delivery")
 HELLO_TIMEOUT = 10.0
 MAX_FRAME_BYTES = 1024 * 1024
 MAX_PENDING = 20_000
-MAX_BATCH = 512
 PAGE = 500
 MAX_OUT_FRAME = 512 * 1024
-PRUNE_EVERY = 60.0
-ADMISSION_TTL = 5.0
 
 ENTRIES = 1
 CONTROL = 2
@@ -81,14 +76,6 @@ Clock = Callable[[], datetime]
 
 def topic(session_id: str) -> str:
     return f"delivery.{session_id}"
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A frame waiting for its group's writer."""
-
-    connection: Connection
-    frame: ClientFrame
 
 
 class Connection:
@@ -173,6 +160,9 @@ class Connection:
                 "epoch": decision.next_epoch,
             }
         )
+
+    def close_internal_error(self) -> None:
+        self.close(Close.INTERNAL_ERROR)
 
     def close(self, code: Close) -> None:
         if not self.closed:
@@ -287,113 +277,11 @@ class Room:
         self.subscription: Any = None
 
 
-class GroupWriter:
-    """Serialises one group's appends in this process and writes them in batches."""
-
-    def __init__(self, runtime: DeliveryRuntime, session_id: str) -> None:
-        self.runtime = runtime
-        self.session_id = session_id
-        self.pending: deque[Pending] = deque()
-        self.log: GroupLog | None = None
-        self.task: asyncio.Task[None] | None = None
-        self.last_prune: datetime | None = None
-        self.admitted: set[str] | None = None
-        self.admitted_at = 0.0
-
-    def submit(self, connection: Connection, frame: ClientFrame) -> None:
-        """Queue a frame; its sender gets ``accepted`` or ``rejected`` before any entry."""
-        self.pending.append(Pending(connection, frame))
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._drain())
-
-    async def _drain(self) -> None:
-        while self.pending:
-            batch = [self.pending.popleft() for _ in range(min(MAX_BATCH, len(self.pending)))]
-            try:
-                decisions = await self._write(batch)
-                if decisions is None:  # another process moved the log: reload, once
-                    self.log = None
-                    decisions = await self._write(batch)
-                if decisions is None:
-                    raise RuntimeError("the group log kept moving under this writer")
-            except Exception:
-                self.log = None
-                log.exception("delivery write failed", extra={"session": self.session_id})
-                for item in batch:
-                    item.connection.close(Close.INTERNAL_ERROR)
-                continue
-            accepted: list[Accepted] = []
-            for item, decision in zip(batch, decisions, strict=True):
-                item.connection.decided(item.frame.ref, decision)
-                if isinstance(decision, Accepted):
-                    accepted.append(decision)
-            if accepted:
-                entries = [(a.entry.seq, a.entry.data) for a in accepted]
-                await self.runtime.publish_entries(self.session_id, entries)
-
-    async def _write(self, batch: list[Pending]) -> list[Accepted | Rejected] | None:
-        runtime = self.runtime
-        now = runtime.clock()
-        async with runtime.database.engine.begin() as conn:
-            group = self.log
-            if group is not None and await store.group_head(conn, self.session_id) != group.head:
-                group = None  # another process appended: decide on the current log
-            if group is None:
-                group = await store.load_group(conn, self.session_id)
-            if group is None:
-                return [
-                    Rejected(Reason.NO_GROUP, "This session has no group yet; create it first.")
-                    for _ in batch
-                ]
-            admitted = await self._admitted(conn, batch)
-            from_head = group.head
-            candidates = [p.frame.message for p in batch if p.frame.kind != FrameKind.CREATE]
-            seen = await store.seen_digests(conn, self.session_id, [digest(m) for m in candidates])
-            decisions: list[Accepted | Rejected] = []
-            accepted: list[Accepted] = []
-            for item in batch:
-                decision: Accepted | Rejected
-                if item.connection.member_id not in admitted:
-                    decision = Rejected(
-                        Reason.NOT_ADMITTED, "You are no longer admitted to this session."
-                    )
-                else:
-                    decision = group.offer(
-                        item.frame, item.connection.member_id, admitted, seen, now
-                    )
-                if isinstance(decision, Accepted):
-                    group.apply(decision)
-                    seen.add(decision.entry.digest)
-                    accepted.append(decision)
-                decisions.append(decision)
-            self.log = group
-            if not await store.append(conn, group, from_head, accepted):
-                self.log = None
-                return None
-            if self.last_prune is None or (now - self.last_prune).total_seconds() >= PRUNE_EVERY:
-                self.last_prune = now
-                retention = batch[0].connection.retention_seconds
-                await store.prune(conn, self.session_id, cutoff(now, retention))
-        return decisions
-
-    async def _admitted(self, conn: AsyncConnection, batch: list[Pending]) -> set[str]:
-        """Who is admitted: read for every commit, else at most every ADMISSION_TTL seconds.
-
-        Removals through the service invalidate it at once (``member_removed``).
-        """
-        has_commit = any(p.frame.kind != FrameKind.MESSAGE for p in batch)
-        stale = time.monotonic() - self.admitted_at > ADMISSION_TTL
-        if self.admitted is None or has_commit or stale:
-            self.admitted = await store.admitted_ids(conn, self.session_id)
-            self.admitted_at = time.monotonic()
-        return self.admitted
-
-
 _CHUNK = struct.Struct(">BQQ")
 
 
 class DeliveryRuntime:
-    """What the gateway shares in one process: database, bus, clock, rooms, writers."""
+    """What the gateway shares in one process: database, bus, clock, rooms, the appender."""
 
     def __init__(
         self, database: Database, bus: Bus, clock: Clock, max_frame_bytes: int = MAX_FRAME_BYTES
@@ -403,7 +291,7 @@ class DeliveryRuntime:
         self.clock = clock
         self.max_frame_bytes = max_frame_bytes
         self.rooms: dict[str, Room] = {}
-        self.writers: dict[str, GroupWriter] = {}
+        self.appender = Appender(self)
         self.tasks: set[asyncio.Task[None]] = set()
         self._rooms_lock = asyncio.Lock()
 
@@ -429,9 +317,7 @@ class DeliveryRuntime:
             body = json.loads(data[1:])
             target = None
             if body.get("type") == "member_removed":
-                writer = self.writers.get(session_id)
-                if writer is not None:
-                    writer.admitted = None
+                self.appender.forget(session_id)
                 target = room.connections.get(body["member_id"])
                 if target is not None:
                     target.push_control({"type": "removed", "by": body["by"]})
@@ -468,12 +354,6 @@ class DeliveryRuntime:
                 with contextlib.suppress(Exception):
                     await room.subscription.unsubscribe()
 
-    def writer(self, session_id: str) -> GroupWriter:
-        writer = self.writers.get(session_id)
-        if writer is None:
-            writer = self.writers[session_id] = GroupWriter(self, session_id)
-        return writer
-
     async def member_removed(self, session_id: str, member_id: str, by: str) -> None:
         """Tell every process: close the member's socket, ask members to commit a Remove."""
         await self.publish_control(
@@ -505,7 +385,7 @@ class DeliveryRuntime:
         if isinstance(outcome, Rejected):
             connection.decided(frame.ref, outcome)
             return
-        self.writer(connection.session_id).log = None
+        self.appender.forget(connection.session_id)
         connection.push_control({"type": "accepted", "ref": frame.ref, "seq": 0, "epoch": 0})
         await self.publish_control(connection.session_id, {"type": "group_created", "epoch": 0})
 
@@ -627,7 +507,7 @@ async def serve_websocket(runtime: DeliveryRuntime, websocket: WebSocket) -> Non
 
 async def _receive(runtime: DeliveryRuntime, connection: Connection) -> None:
     websocket = connection.websocket
-    writer = runtime.writer(connection.session_id)
+    appender = runtime.appender
     while not connection.closed:
         try:
             message = await websocket.receive()
@@ -647,7 +527,7 @@ async def _receive(runtime: DeliveryRuntime, connection: Connection) -> None:
         if frame.kind == FrameKind.CREATE:
             await runtime.create(connection, frame)
         else:
-            writer.submit(connection, frame)
+            appender.submit(connection, frame)
 
 
 def _control(connection: Connection, text: str) -> None:
