@@ -5,7 +5,6 @@ export type Route =
   | { name: 'invite'; token: string }
   | { name: 'lobby'; dialogueId: string }
   | { name: 'dashboard'; dialogueId: string }
-  | { name: 'conversation'; dialogueId: string; sessionId: string }
   | { name: ConsultView; dialogueId: string }
   | { name: 'conversation'; dialogueId: string; sessionId: string }
   | { name: 'meeting'; dialogueId: string; sessionId: string }
@@ -37,9 +36,6 @@ export function matchRoute(pathname: string): Route {
   if (first === 'd' && value !== null) {
     if (parts.length === 2) return { name: 'lobby', dialogueId: value };
     if (parts.length === 3 && third === 'dashboard') return { name: 'dashboard', dialogueId: value };
-    const session = parts[3] === undefined ? null : decode(parts[3]);
-    if (parts.length === 4 && third === 's' && session !== null)
-      return { name: 'conversation', dialogueId: value, sessionId: session };
     if (parts.length === 3 && isConsultView(third)) return { name: third, dialogueId: value };
     const session = parts[3] === undefined ? null : decode(parts[3]);
     if (parts.length === 4 && third === 's' && session !== null)
