@@ -112,7 +112,12 @@ def participant(server: Server, setup: dict[str, Any], name: str) -> dict[str, A
 
 
 def open_conversation(
-    server: Server, new_context: Any, setup: dict[str, Any], member: dict[str, Any], frames: Frames
+    server: Server,
+    new_context: Any,
+    setup: dict[str, Any],
+    member: dict[str, Any],
+    frames: Frames,
+    wait: bool = True,
 ) -> Page:
     context = new_context()
     credentials = json.dumps({setup["dialogue_id"]: member["token"]})
@@ -122,9 +127,10 @@ def open_conversation(
     page = context.new_page()
     frames.watch(page)
     page.goto(f"{server.url}/d/{setup['dialogue_id']}/s/{setup['session_id']}")
-    expect(page.locator("#conversation-status")).to_have_attribute(
-        "data-status", "ready", timeout=30_000
-    )
+    if wait:
+        expect(page.locator("#conversation-status")).to_have_attribute(
+            "data-status", "ready", timeout=30_000
+        )
     return page
 
 
@@ -495,3 +501,23 @@ def test_without_indexeddb_or_webcrypto_the_browser_does_not_join(
     assert sockets == []
     status = call(server, "GET", "/key-packages", None, member["token"])
     assert status["one_time_available"] == 0  # no keys were even made
+
+
+def test_browsers_opening_at_once_create_and_join_one_group(
+    server: Server, new_context: Any, session_setup: dict[str, Any]
+) -> None:
+    """Racing creates (one wins, the others join) and racing external commits (stale ones
+    are redone) end in one group that everyone agrees on."""
+    setup = session_setup
+    frames = Frames()
+    members = [setup["facilitator"], *(participant(server, setup, n) for n in ("Ama", "Kofi"))]
+    pages = [open_conversation(server, new_context, setup, m, frames, wait=False) for m in members]
+    for page in pages:
+        expect(page.locator("#conversation-status")).to_have_attribute(
+            "data-status", "ready", timeout=30_000
+        )
+        expect_members(page, 3)
+    expect_same_code(pages)
+    send(pages[2], "we all made it")
+    for page in pages:
+        expect(messages(page)).to_have_text(["we all made it"])
