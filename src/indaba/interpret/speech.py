@@ -22,7 +22,7 @@ class PocketsphinxRecognizer:
 
     name = "pocketsphinx"
 
-    def __init__(self, language: str = "en", **config: Any) -> None:
+    def __init__(self, language: str = "en", partial_every_ms: int = 200, **config: Any) -> None:
         try:
             from pocketsphinx import Decoder
         except ImportError as exc:
@@ -38,16 +38,24 @@ class PocketsphinxRecognizer:
         self.language = language
         self._decoder = Decoder(**config) if config else Decoder()
         self.sample_rate = int(self._decoder.config["samprate"])
+        # a hypothesis costs a search over the lattice: ask for one every so often only
+        self._partial_bytes = self.sample_rate * 2 * partial_every_ms // 1000
+        self._since_partial = 0
         self._started = False
 
     def start(self) -> None:
         self._decoder.start_utt()
+        self._since_partial = 0
         self._started = True
 
     def feed(self, pcm: bytes) -> Hypothesis | None:
         if not self._started:
             self.start()
         self._decoder.process_raw(pcm, False, False)
+        self._since_partial += len(pcm)
+        if self._since_partial < self._partial_bytes:
+            return None
+        self._since_partial = 0
         hyp = self._decoder.hyp()
         return Hypothesis(hyp.hypstr, False, self.language) if hyp and hyp.hypstr else None
 
