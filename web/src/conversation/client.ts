@@ -1,7 +1,7 @@
 // The conversation client: one Member over one WebSocket (`/api/ws`), reconnecting
 // with catch-up from the stored cursor, persisting group state, cursor and the
 // conversation in IndexedDB after every frame. docs/delivery.md has the protocol.
-import { applyEnvelope, expire, type Change } from './conversation';
+import { applyEnvelope, expire, nextExpiry, type Change } from './conversation';
 import { decodeEnvelope, encodeEnvelope, newMessageId } from './envelope';
 import { fromBase64 } from './bytes';
 import { decodeEntries } from './frames';
@@ -282,11 +282,7 @@ export class ConversationClient {
       void this.serial(() => this.persist());
     }
     if (this.expiryTimer !== null) window.clearTimeout(this.expiryTimer);
-    const next = record.messages.reduce<number | null>(
-      (soonest, message) =>
-        message.expiresAt !== null && (soonest === null || message.expiresAt < soonest) ? message.expiresAt : soonest,
-      null,
-    );
+    const next = nextExpiry(record);
     this.expiryTimer =
       next === null ? null : window.setTimeout(() => this.tickExpiry(), Math.max(0, next - Date.now()) + 50);
   }

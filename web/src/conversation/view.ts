@@ -207,6 +207,16 @@ export async function conversationPage(
     empty.hidden = messages.length > 0;
   };
 
+  // Remove items one by one: re-rendering the live list would announce it all again.
+  const dropMessages = (ids: string[]): void => {
+    const kept = new Set((client.record?.messages ?? []).map((message) => message.id));
+    for (const item of [...messageList.querySelectorAll<HTMLLIElement>('li[data-message-id]')]) {
+      const id = item.dataset.messageId ?? '';
+      if (ids.includes(id) && !kept.has(id)) item.remove();
+    }
+    empty.hidden = messageList.childElementCount > 0;
+  };
+
   const renderRoster = (members: RosterEntry[], verification: string | null): void => {
     code.textContent = verification ?? '—';
     replaceChildren(
@@ -262,7 +272,7 @@ export async function conversationPage(
         messageList.append(renderMessage(change.message));
         empty.hidden = true;
       } else if (change.kind === 'deleted') {
-        renderAll();
+        dropMessages([change.id]);
       } else {
         timerSelect.value = String(change.seconds);
         const who =
@@ -273,8 +283,8 @@ export async function conversationPage(
       }
     },
     roster: renderRoster,
-    expired() {
-      if (context.isActive()) renderAll();
+    expired(ids: string[]) {
+      if (context.isActive()) dropMessages(ids);
     },
   });
 
