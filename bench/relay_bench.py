@@ -47,7 +47,9 @@ ROOM_SIZES = (10, 100, 1000)
 CONNECTIONS_PER_RUN = 1000
 SENDERS_PER_ROOM = 10
 WINDOW = 2
+PACED = 10_000.0  # deliveries per second offered in the latency runs
 IDLE_CONNECTIONS = 2000
+WARM_UP = 200
 HEADING = "## Relay (bench/relay_bench.py)"
 
 
@@ -117,6 +119,7 @@ def serve(kind: str, port: int, database_url: str) -> None:
 class Room:
     session_id: str
     tokens: list[str]
+    head: int = 0  # start reading the log here (what earlier runs appended is skipped)
 
 
 def seed(database_url: str, sizes: tuple[int, ...]) -> dict[int, list[Room]]:
@@ -144,7 +147,7 @@ def seed(database_url: str, sizes: tuple[int, ...]) -> dict[int, list[Room]]:
                 created_at=now,
             )
         )
-        for size in (*sizes, IDLE_CONNECTIONS):
+        for size in (*sizes, IDLE_CONNECTIONS + WARM_UP):
             count = max(1, CONNECTIONS_PER_RUN // size) if size in sizes else 1
             plan[size] = []
             for _ in range(count):
@@ -246,11 +249,13 @@ class Client:
                 "type": "hello",
                 "token": self.room.tokens[self.index],
                 "session_id": self.room.session_id,
-                "cursor": 0,
+                "cursor": self.room.head,
             }
             await self.ws.send(json.dumps(hello))
-            while json.loads(await self.ws.recv())["type"] != "caught_up":
-                pass
+            while True:
+                frame = await self.ws.recv()
+                if isinstance(frame, str) and json.loads(frame)["type"] == "caught_up":
+                    break
 
     async def receive(self) -> None:
         from indaba.delivery.frames import decode_entries
@@ -271,13 +276,16 @@ class Client:
                 if sender == self.number:
                     self.own.put_nowait(counter)
 
-    async def send_loop(self, stop: asyncio.Event) -> None:
+    async def send_loop(self, stop: asyncio.Event, interval: float = 0.0) -> None:
+        """Closed loop (``WINDOW`` in flight) or, with ``interval``, one message per interval."""
         group_id = self.room.session_id.encode()
         counter, ref = 0, 0
         template_sizes = [random.randint(200, 2000) for _ in range(64)]
         in_flight = 0
+        if interval:
+            await asyncio.sleep(random.random() * interval)
         while not stop.is_set():
-            while in_flight < WINDOW:
+            while in_flight < (1 if interval else WINDOW):
                 counter += 1
                 size = template_sizes[counter % 64]
                 stamp = STAMP.pack(time.monotonic_ns(), self.number, counter)
@@ -293,6 +301,12 @@ class Client:
                 if self.stats.measuring:
                     self.stats.sent += 1
                 in_flight += 1
+            if interval:
+                await asyncio.sleep(interval)
+                while not self.own.empty():
+                    self.own.get_nowait()
+                in_flight = 0
+                continue
             try:
                 await asyncio.wait_for(self.own.get(), 5)
                 in_flight -= 1
@@ -325,8 +339,15 @@ class Result:
 
 
 async def run_rooms(
-    kind: str, url: str, pid: int, size: int, rooms: list[Room], duration: float
+    kind: str,
+    url: str,
+    pid: int,
+    size: int,
+    rooms: list[Room],
+    duration: float,
+    paced_deliveries: float = 0.0,
 ) -> Result:
+    """Saturate the server (closed loop), or offer ``paced_deliveries`` per second."""
     stats = Stats()
     clients: list[Client] = []
     number = 0
@@ -338,11 +359,16 @@ async def run_rooms(
         await asyncio.gather(*(c.connect() for c in clients[start : start + 100]))
     receivers = [asyncio.create_task(c.receive()) for c in clients]
     stop = asyncio.Event()
-    senders = [
-        asyncio.create_task(c.send_loop(stop))
+    sending = [
+        c
         for room_clients in (clients[i : i + size] for i in range(0, len(clients), size))
         for c in room_clients[:SENDERS_PER_ROOM]
     ]
+    interval = 0.0
+    if paced_deliveries:
+        messages_per_second = paced_deliveries / size
+        interval = len(sending) / messages_per_second
+    senders = [asyncio.create_task(c.send_loop(stop, interval)) for c in sending]
     await asyncio.sleep(1.0)  # warm up
     stats.measuring = True
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
@@ -355,10 +381,11 @@ async def run_rooms(
         task.cancel()
     await asyncio.gather(*(c.ws.close() for c in clients), return_exceptions=True)
     await asyncio.sleep(0.5)
+    await record_heads(kind, url, rooms)
     wall, cpu = t1 - t0, max(cpu1 - cpu0, 1e-9)
     latencies = sorted(stats.latencies) or [0]
     return Result(
-        server=kind,
+        server=kind if not paced_deliveries else f"{kind}, paced",
         room=size,
         connections=len(clients),
         deliveries_per_s=stats.deliveries / wall,
@@ -369,17 +396,34 @@ async def run_rooms(
     )
 
 
+async def record_heads(kind: str, url: str, rooms: list[Room]) -> None:
+    """Remember each room's log head, so the next run does not replay this one's."""
+    if kind != "indaba":
+        return
+    from websockets.asyncio.client import connect
+
+    for room in rooms:
+        async with connect(url) as ws:
+            hello = {"type": "hello", "token": room.tokens[0], "session_id": room.session_id}
+            await ws.send(json.dumps({**hello, "cursor": room.head}))
+            ready = json.loads(await ws.recv())
+            room.head = ready["group"]["head"] if ready.get("group") else 0
+
+
 async def idle_memory(kind: str, url: str, pid: int, room: Room) -> float:
+    """RSS growth per idle socket: 2,000 sockets opened on top of 200 warm-up sockets."""
     stats = Stats()
-    await asyncio.sleep(0.5)
-    before = rss_kib(pid)
     clients = [Client(kind, url, room, i, i, stats) for i in range(len(room.tokens))]
-    for start in range(0, len(clients), 100):
-        await asyncio.gather(*(c.connect() for c in clients[start : start + 100]))
+    warm, measured = clients[:WARM_UP], clients[WARM_UP:]
+    await asyncio.gather(*(c.connect() for c in warm))
     await asyncio.sleep(1.0)
-    after = rss_kib(pid)
+    before = rss_kib(pid)
+    for start in range(0, len(measured), 100):
+        await asyncio.gather(*(c.connect() for c in measured[start : start + 100]))
+    await asyncio.sleep(1.0)
+    growth = (rss_kib(pid) - before) / len(measured)
     await asyncio.gather(*(c.ws.close() for c in clients), return_exceptions=True)
-    return (after - before) / len(clients)
+    return growth
 
 
 def free_port() -> int:
@@ -408,10 +452,11 @@ async def bench(
     try:
         await wait_for_port(port)
         url = f"ws://127.0.0.1:{port}/api/ws"
-        memory = await idle_memory(kind, url, child.pid, plan[IDLE_CONNECTIONS][0])
+        memory = await idle_memory(kind, url, child.pid, plan[IDLE_CONNECTIONS + WARM_UP][0])
         results = []
         for size in ROOM_SIZES:
             results.append(await run_rooms(kind, url, child.pid, size, plan[size], duration))
+            results.append(await run_rooms(kind, url, child.pid, size, plan[size], duration, PACED))
             print(
                 f"  {kind:7} room {size:>5}: {results[-1].per_core:,.0f} deliveries/s per core",
                 flush=True,
@@ -491,9 +536,14 @@ async def main_async(
             f'100: 10 rooms; of 1,000: one room). "Per server core" divides deliveries by '
             f"the server process's CPU seconds; the wall-clock rate is capped by the single "
             f"client process. Memory: server RSS growth over {IDLE_CONNECTIONS:,} "
-            f"authenticated idle sockets.\n\n"
+            f"authenticated idle sockets, measured on a second round after a warm-up "
+            f'round. Rows marked "paced" offer {PACED:,.0f} deliveries/s (each sender '
+            f"sends at a fixed interval) to measure latency below saturation; the other "
+            f"rows saturate the server (closed loop).\n\n"
             f"Goals (issue 4): >= 100,000 deliveries/s per core for rooms of 10-100, >= "
             f"70,000 for rooms of 1,000, p99 < 100 ms, <= 20 KB per idle connection.\n\n"
+            f"Load average when the run ended: {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} CPUs.\n\n"
             f"{report}\n"
         )
 

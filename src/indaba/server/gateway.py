@@ -485,7 +485,10 @@ async def serve_websocket(runtime: DeliveryRuntime, websocket: WebSocket) -> Non
     except HelloError as exc:
         await websocket.close(int(exc.code), f"{exc.code.name.lower()}: {exc}"[:120])
         return
-    await websocket.send_text(json.dumps(ready))
+    try:
+        await websocket.send_text(json.dumps(ready))
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return  # the client went away during the hello
     await runtime.attach(connection)
     try:
         await connection.catch_up()
