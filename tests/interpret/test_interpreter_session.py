@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -213,3 +215,34 @@ async def test_interpreter_member_translates_inside_the_encrypted_session(
     logged = caplog.text.encode() + b"".join(_as_bytes(r.__dict__) for r in caplog.records)
     assert canary.encode() not in logged
     assert b"protect the oceans" not in logged and "océanos".encode() not in logged
+
+
+async def test_the_interpreter_command_is_a_worker_process_that_joins_and_translates(
+    client: httpx.AsyncClient, world: World, live: LiveServer, apertium: ApertiumTranslator
+) -> None:
+    url = await session_invite(client, world, live)
+    alice = await ChatSession.from_invite(url, "Alice", "en")
+    await until_members(alice, 1)
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "indaba.cli", "interpreter", "--invite", url,
+        "--run-by", "the test", "--languages", "es",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert worker.stdout is not None
+        line = await asyncio.wait_for(worker.stdout.readline(), 30)
+        assert line.startswith(b"joined session")
+        await until_members(alice, 2)
+        message = envelope.text("Clean water is a human right.", "en", id="w1")
+        await alice.send(message)
+        seen: list[envelope.Envelope] = []
+        got = await read_until(alice, translation_of("w1", "es"), seen)
+        assert isinstance(got, envelope.TranslationMessage) and "agua" in got.text
+        names = [i.name for i in seen if isinstance(i, envelope.Profile) and i.interpreter]
+        assert set(names) == {"Interpreter — engines: apertium, run by: the test"}
+    finally:
+        if worker.returncode is None:
+            worker.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(worker.communicate(), 20)
+        await alice.close()
+    assert worker.returncode == 0 and b"1 translations sent" in out
