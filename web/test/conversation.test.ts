@@ -29,6 +29,7 @@ class Log {
   groupInfo: Uint8Array | null = null;
   members = new Map<string, Member>();
   events = new Map<string, Output[]>();
+  offline = new Set<string>();
 
   add(member: Member): void {
     this.members.set(member.memberId, member);
@@ -50,7 +51,7 @@ class Log {
       const entry = { seq: this.entries.length + 1, data: frame.message };
       this.entries.push(entry);
       for (const member of this.members.values()) {
-        if (member.removed) continue;
+        if (member.removed || this.offline.has(member.memberId)) continue;
         await this.handle(member, await member.onEntries([entry]));
       }
     }
@@ -63,9 +64,9 @@ class Log {
   }
 }
 
-async function newMember(id: string): Promise<Member> {
-  const keys = await mls.newSignatureKeys();
-  return new Member(id, 'session-1', () => mls.newKeyPackage(id, keys));
+async function newMember(id: string, keys?: mls.SignatureKeys): Promise<Member> {
+  const own = keys ?? (await mls.newSignatureKeys());
+  return new Member(id, 'session-1', () => mls.newKeyPackage(id, own));
 }
 
 async function code(member: Member): Promise<string> {
@@ -75,7 +76,7 @@ async function code(member: Member): Promise<string> {
 describe('members over a log', () => {
   it('create, join, talk, remove: everyone agrees, the removed member reads nothing more', async () => {
     const log = new Log();
-    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map(newMember));
+    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((id) => newMember(id)));
     for (const member of [alice!, bob!, carol!]) log.add(member);
     await log.handle(alice!, await alice!.onReady(null));
     await log.handle(bob!, await bob!.onReady({}));
@@ -125,7 +126,7 @@ describe('members over a log', () => {
 
   it('a message refused for a stale epoch is encrypted again after the commit', async () => {
     const log = new Log();
-    const [alice, bob] = await Promise.all(['alice', 'bob'].map(newMember));
+    const [alice, bob] = await Promise.all(['alice', 'bob'].map((id) => newMember(id)));
     log.add(alice!);
     log.add(bob!);
     await log.handle(alice!, await alice!.onReady(null));
@@ -136,6 +137,46 @@ describe('members over a log', () => {
     expect(again).toHaveLength(1);
     await log.handle(alice!, again);
     expect(log.messages('bob')).toEqual(['sent before bob joined']);
+  });
+});
+
+describe('re-joining with the same identity (resync)', () => {
+  it('after history expired, the member re-joins and its old leaf is removed', async () => {
+    const log = new Log();
+    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((id) => newMember(id)));
+    for (const member of [alice!, bob!, carol!]) log.add(member);
+    await log.handle(alice!, await alice!.onReady(null));
+    await log.handle(bob!, await bob!.onReady({}));
+    log.offline.add('bob');
+    await log.handle(carol!, await carol!.onReady({}));
+    await log.handle(alice!, await alice!.send(utf8('bob misses this')));
+    log.offline.delete('bob');
+    const out = await bob!.onControl({ type: 'history_expired', oldest: 3 });
+    expect(out.map((o) => o.kind)).toEqual(['refused', 'needGroupInfo']);
+    await log.handle(bob!, out);
+    expect(bob!.active).toBe(true);
+    expect(alice!.members().sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(await code(bob!)).toBe(await code(alice!));
+    await log.handle(carol!, await carol!.send(utf8('welcome back')));
+    expect(log.messages('bob')).toEqual(['welcome back']);
+  });
+
+  it('a browser that lost its group state but kept its key takes its own leaf back', async () => {
+    const log = new Log();
+    const keys = await mls.newSignatureKeys();
+    const alice = await newMember('alice');
+    const bob = await newMember('bob', keys);
+    log.add(alice);
+    log.add(bob);
+    await log.handle(alice, await alice.onReady(null));
+    await log.handle(bob, await bob.onReady({}));
+    const again = await newMember('bob', keys);
+    log.members.set('bob', again);
+    log.events.set('bob', []);
+    await log.handle(again, await again.onReady({}));
+    expect(alice.members().sort()).toEqual(['alice', 'bob']);
+    await log.handle(alice, await alice.send(utf8('hello again')));
+    expect(log.messages('bob')).toEqual(['hello again']);
   });
 });
 

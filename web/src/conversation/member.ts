@@ -134,8 +134,16 @@ export class Member {
         return [{ kind: 'removed' }];
       case 'caught_up':
         return this.resendUnconfirmed();
-      case 'history_expired':
-        return [{ kind: 'refused', reason: 'history_expired' }];
+      case 'history_expired': {
+        // Retention deleted entries we never read: we cannot follow those epochs. Re-join
+        // by an external commit that also removes our old leaf (RFC 9420 §12.4.3.2 resync);
+        // the entries before our new commit are skipped (state is null until it lands).
+        const out: Output[] = [{ kind: 'refused', reason: 'history_expired' }];
+        if (this.state === null || this.joining) return out;
+        this.state = null;
+        this.dropPendingCommit();
+        return [...out, { kind: 'needGroupInfo' }];
+      }
       default:
         return [];
     }

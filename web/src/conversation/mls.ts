@@ -38,7 +38,7 @@ import { defaultClientConfig } from 'ts-mls/clientConfig.js';
 import { encode } from 'ts-mls/codec/tlsEncoder.js';
 import { createGroupInfo } from 'ts-mls/createCommit.js';
 import { decryptSenderData } from 'ts-mls/privateMessage.js';
-import { ratchetTreeEncoder } from 'ts-mls/ratchetTree.js';
+import { decodeRatchetTree, ratchetTreeEncoder } from 'ts-mls/ratchetTree.js';
 import { fromUtf8, utf8 } from './bytes';
 import { VERIFICATION_BYTES, VERIFICATION_LABEL } from './verification';
 
@@ -131,6 +131,23 @@ export async function newGroup(groupId: string, bundle: KeyPackageBundle): Promi
   return createGroup(utf8(groupId), bundle.publicPackage, bundle.privatePackage, [], impl);
 }
 
+/** Whether the GroupInfo's tree already holds a leaf with this signature key (ours). */
+function hasLeafWithKey(info: GroupInfo, signaturePublicKey: Uint8Array): boolean {
+  const extension = info.extensions.find((ext) => ext.extensionType === 'ratchet_tree');
+  const tree = extension === undefined ? undefined : decodeRatchetTree(extension.extensionData, 0)?.[0];
+  return (tree ?? []).some(
+    (node) =>
+      node !== undefined &&
+      node.nodeType === 'leaf' &&
+      node.leaf.signaturePublicKey.length === signaturePublicKey.length &&
+      node.leaf.signaturePublicKey.every((byte, i) => byte === signaturePublicKey[i]),
+  );
+}
+
+/**
+ * An external commit into the group. When the tree still holds a leaf of ours (history
+ * expired, or state lost), the commit also removes it: RFC 9420 §12.4.3.2 resync.
+ */
 export async function joinExternal(
   groupInfo: Uint8Array,
   bundle: KeyPackageBundle,
@@ -138,11 +155,12 @@ export async function joinExternal(
   const impl = await suiteImpl();
   const message = decodeMessage(groupInfo);
   if (message.wireformat !== 'mls_group_info') throw new Error('expected a GroupInfo');
+  const resync = hasLeafWithKey(message.groupInfo, bundle.publicPackage.leafNode.signaturePublicKey);
   const { publicMessage, newState } = await joinGroupExternal(
     forTsMls(message.groupInfo),
     bundle.publicPackage,
     bundle.privatePackage,
-    false,
+    resync,
     impl,
   );
   const commit = encodeMlsMessage({ publicMessage, wireformat: 'mls_public_message', version: 'mls10' });

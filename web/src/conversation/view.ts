@@ -263,7 +263,8 @@ export async function conversationPage(
         code.textContent = '—';
         replaceChildren(memberList);
       }
-      if (detail && value !== 'closed')
+      if (detail === 'history_expired') showMessage(errors, context.t('conversation.history_expired'), detail);
+      else if (detail && value !== 'closed')
         showMessage(errors, context.t('conversation.refused', { reason: detail }), detail);
     },
     change(change: Change) {
