@@ -288,3 +288,35 @@ async def test_own_votes_name_their_statement(client: httpx.AsyncClient, world: 
     await _vote(client, theirs["id"], world.participant, "agree")
     export = (await client.get("/api/me/contributions", headers=auth(world.participant))).json()
     assert [(v["statement_id"], v["vote"]) for v in export["votes"]] == [(theirs["id"], "agree")]
+
+
+async def test_accepted_statements_listed_for_moderators(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    kept = await _statement(client, world, world.participant, "Kept.")
+    await _statement(client, world, world.participant, "Waiting.")
+    await client.post(
+        f"/api/statements/{kept['id']}/moderate",
+        json={"action": "accept"},
+        headers=auth(world.facilitator),
+    )
+    await client.post(
+        f"/api/statements/{kept['id']}/report",
+        json={"reason": "off_topic"},
+        headers=auth(world.convener),
+    )
+    url = f"/api/dialogues/{world.dialogue_id}/moderation"
+    waiting = (await client.get(url, headers=auth(world.facilitator))).json()
+    assert [s["original"]["text"] for s in waiting] == ["Waiting."]
+    accepted = (
+        await client.get(url, params={"status": "accepted"}, headers=auth(world.facilitator))
+    ).json()
+    assert [(s["id"], s["reports"], s["report_reasons"]) for s in accepted] == [
+        (kept["id"], 1, {"off_topic": 1})
+    ]
+    refused = await client.get(url, params={"status": "hidden"}, headers=auth(world.facilitator))
+    assert refused.status_code == 422
+    participant = await client.get(
+        url, params={"status": "accepted"}, headers=auth(world.participant)
+    )
+    assert participant.status_code == 403

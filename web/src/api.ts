@@ -223,8 +223,14 @@ export class Api {
     return this.request('POST', `/statements/${enc(statementId)}/translations`, { body: { language, text }, token });
   }
 
-  moderationQueue(dialogueId: string, token: string): Promise<QueueItem[]> {
-    return this.request('GET', `/dialogues/${enc(dialogueId)}/moderation`, { token });
+  /** Statements awaiting a decision, or (`accepted`) those already accepted. */
+  moderationQueue(
+    dialogueId: string,
+    token: string,
+    status: 'unmoderated' | 'accepted' = 'unmoderated',
+  ): Promise<QueueItem[]> {
+    const query = status === 'accepted' ? '?status=accepted' : '';
+    return this.request('GET', `/dialogues/${enc(dialogueId)}/moderation${query}`, { token });
   }
 
   moderate(

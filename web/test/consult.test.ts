@@ -328,11 +328,19 @@ describe('moderation', () => {
     await settle();
     expect(good.translations).toEqual([{ language: 'fr', text: 'Bonne idée.', source: 'human' }]);
 
+    expect(main().textContent).toContain('No statement has been accepted yet.');
     button('Accept').click();
     await settle();
     expect(good.status).toBe('accepted');
     expect(main().textContent).toContain('Nothing awaits a decision.');
     expect(main().querySelectorAll('.moderation-log tbody tr')).toHaveLength(2);
+    // Accepted statements stay listed: they can still be hidden (no second Accept) and translated.
+    const accepted = main().querySelector<HTMLElement>('.queue.accepted .queue-item');
+    expect(accepted?.dataset.statementId).toBe(good.id);
+    expect(accepted?.querySelector('[data-action="accept"]')).toBeNull();
+    expect(accepted?.querySelector('[data-action="hide"]')).not.toBeNull();
+    expect(accepted?.textContent).toContain('Add a translation of statement 1');
+    expect(server.calls.some((c) => c.path.endsWith('/moderation?status=accepted'))).toBe(true);
   });
 
   it('shows participants the public log only', async () => {

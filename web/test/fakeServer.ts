@@ -213,7 +213,7 @@ export class FakeServer {
       if (what === 'moderation' && method === 'GET') {
         if (me.role === 'participant') return error(403, 'forbidden_role', 'Participants cannot moderate.');
         const queue = this.statements
-          .filter((x) => x.dialogue_id === dialogueId && x.status === 'unmoderated')
+          .filter((x) => x.dialogue_id === dialogueId && x.status === (url.searchParams.get('status') ?? 'unmoderated'))
           .map((x) => {
             const reports = this.reports.filter((r) => r.statement_id === x.id);
             const reasons: Record<string, number> = {};

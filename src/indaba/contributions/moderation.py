@@ -41,8 +41,11 @@ async def report_statement(
     return {"statement_id": statement_id, "reason": reason}
 
 
-async def moderation_queue(conn: AsyncConnection, dialogue_id: str) -> list[dict[str, Any]]:
-    """Statements awaiting a decision, the most reported first, with report reasons."""
+async def moderation_queue(
+    conn: AsyncConnection, dialogue_id: str, status: str = "unmoderated"
+) -> list[dict[str, Any]]:
+    """Statements awaiting a decision (or, with ``status="accepted"``, already accepted ones,
+    which can still be reported, hidden or translated), the most reported first."""
     reports = (
         select(
             statement_reports.c.statement_id,
@@ -54,7 +57,7 @@ async def moderation_queue(conn: AsyncConnection, dialogue_id: str) -> list[dict
     rows = await conn.execute(
         select(statements, func.coalesce(reports.c.reports, 0).label("reports"))
         .select_from(statements.outerjoin(reports, reports.c.statement_id == statements.c.id))
-        .where(statements.c.dialogue_id == dialogue_id, statements.c.status == "unmoderated")
+        .where(statements.c.dialogue_id == dialogue_id, statements.c.status == status)
         .order_by(func.coalesce(reports.c.reports, 0).desc(), statements.c.number)
     )
     queue = []

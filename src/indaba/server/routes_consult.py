@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -77,12 +77,17 @@ async def report(statement_id: str, body: ReportIn, request: Request) -> dict[st
 
 
 @router.get("/dialogues/{dialogue_id}/moderation")
-async def moderation_queue(dialogue_id: str, request: Request) -> list[dict[str, Any]]:
+async def moderation_queue(
+    dialogue_id: str,
+    request: Request,
+    status: Literal["unmoderated", "accepted"] = "unmoderated",
+) -> list[dict[str, Any]]:
+    """Statements awaiting a decision, or (``status=accepted``) those already accepted."""
     async with transaction(request) as conn:
         member = await caller(conn, request)
         require_member_of(member, dialogue_id)
         require_role(member, MODERATORS, "moderate")
-        return await moderation.moderation_queue(conn, dialogue_id)
+        return await moderation.moderation_queue(conn, dialogue_id, status)
 
 
 @router.post("/statements/{statement_id}/moderate")

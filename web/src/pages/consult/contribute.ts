@@ -28,6 +28,8 @@ import {
 } from './shared';
 
 export const MAX_STATEMENT = 280;
+/** How many skipped statement ids `…/statements/next` accepts. */
+export const MAX_SKIPPED = 200;
 
 /** Statements skipped in this tab, per dialogue: they come back after a reload. */
 const skippedByDialogue = new Map<string, Set<string>>();
@@ -324,7 +326,8 @@ function votingCard(context: Context, me: Me, token: string, promptIndex: number
 
   const refresh = async (): Promise<void> => {
     try {
-      const card = await context.api.nextStatement(dialogueId, promptIndex, [...skipped], token);
+      // The server takes at most MAX_SKIPPED ids; the most recent ones matter most.
+      const card = await context.api.nextStatement(dialogueId, promptIndex, [...skipped].slice(-MAX_SKIPPED), token);
       if (!context.isActive()) return;
       show(card);
     } catch (error) {

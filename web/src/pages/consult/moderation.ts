@@ -29,6 +29,8 @@ export async function moderationPage(root: HTMLElement, context: Context, dialog
   const queueErrors = errorRegion('queue-error');
   const queueList = h('ul', { class: 'card-list queue' });
   const queueEmpty = h('p', { class: 'empty', hidden: true }, context.t('moderation.queue_empty'));
+  const acceptedList = h('ul', { class: 'card-list queue accepted' });
+  const acceptedEmpty = h('p', { class: 'empty', hidden: true }, context.t('moderation.accepted_empty'));
   const logErrors = errorRegion('log-error');
   const logBody = h('div', { class: 'log-body' });
 
@@ -43,10 +45,18 @@ export async function moderationPage(root: HTMLElement, context: Context, dialog
   const refreshQueue = async (): Promise<void> => {
     if (!moderator) return;
     try {
-      const queue = await context.api.moderationQueue(dialogueId, token);
+      const [queue, accepted] = await Promise.all([
+        context.api.moderationQueue(dialogueId, token),
+        context.api.moderationQueue(dialogueId, token, 'accepted'),
+      ]);
       if (!context.isActive()) return;
       replaceChildren(queueList, ...queue.map((item) => queueItem(context, me, token, item, queueErrors, decided)));
       queueEmpty.hidden = queue.length > 0;
+      replaceChildren(
+        acceptedList,
+        ...accepted.map((item) => queueItem(context, me, token, item, queueErrors, decided)),
+      );
+      acceptedEmpty.hidden = accepted.length > 0;
     } catch (error) {
       if (context.isActive()) showError(context, queueErrors, error);
     }
@@ -73,6 +83,16 @@ export async function moderationPage(root: HTMLElement, context: Context, dialog
           queueErrors,
           queueEmpty,
           queueList,
+        )
+      : null,
+    moderator
+      ? h(
+          'section',
+          { class: 'panel', 'aria-labelledby': 'accepted-heading' },
+          h('h2', { id: 'accepted-heading' }, context.t('moderation.accepted_heading')),
+          h('p', { class: 'hint' }, context.t('moderation.accepted_hint')),
+          acceptedEmpty,
+          acceptedList,
         )
       : null,
     h(
@@ -169,7 +189,7 @@ function queueItem(
       ' · ',
       reportSummary(context, item),
     ),
-    h('div', { class: 'row decide' }, accept, hideForm),
+    h('div', { class: 'row decide' }, item.status === 'accepted' ? null : accept, hideForm),
     translationForm(context, me, token, item),
   );
 }
