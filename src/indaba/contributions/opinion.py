@@ -1,6 +1,7 @@
 """The opinion map of a dialogue, from its stored votes, shaped for the results view.
 
-The estimator (:class:`indaba.consult.OpinionMap`) is kept per dialogue in memory and
+The estimator (:class:`indaba.consult.OpinionMap`, its k smoother starting at two groups
+as every Pol.is conversation does) is kept per dialogue in memory and
 updated with ``partial_fit`` when votes change, as Pol.is updates incrementally; the
 result is cached until the votes or the moderation change. Points carry no identity:
 the viewer learns only where they themselves stand.
@@ -104,7 +105,7 @@ async def _compute(conn: AsyncConnection, cache: MapCache, dialogue_id: str) -> 
         statement_ids=[number for number, _ in listed],
         moderated_out=[number for number, status in listed if status == "hidden"],
     )
-    estimator = cache.estimators.get(dialogue_id) or OpinionMap(random_state=0)
+    estimator = cache.estimators.get(dialogue_id) or OpinionMap(initial_k=2, random_state=0)
     try:
         fitted = await asyncio.to_thread(estimator.partial_fit, matrix)
     except ValueError:

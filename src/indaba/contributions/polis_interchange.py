@@ -113,7 +113,7 @@ def _groups(matrix: VoteMatrix) -> dict[int, int]:
     if matrix.n_votes == 0:
         return {}
     try:
-        fitted = OpinionMap(random_state=0).fit(matrix)
+        fitted = OpinionMap(initial_k=2, random_state=0).fit(matrix)
     except ValueError:
         return {}
     labels = np.asarray(fitted.labels_)
