@@ -354,6 +354,14 @@ def test_python_client_and_browsers_read_each_other(
     assert group is not None
     assert verification_code(group) == code
 
+    # Neither side's plaintext reached the server's database, log or relayed frames.
+    assert frames.data
+    for needle in (b"Hello from Python", b"Hello from the browser"):
+        assert not frames.contain(needle)
+        assert needle not in server.log.read_bytes()
+        for path in server.log.parent.glob("t.db*"):
+            assert needle not in path.read_bytes(), path.name
+
 
 def test_leaving_removes_ones_keys_from_the_group(
     server: Server, new_context: Any, session_setup: dict[str, Any]
