@@ -263,3 +263,29 @@ async def test_retention_is_set_per_dialogue_and_enforced(
     assert seqs(late.entries) == [3]
     await late.close()
     await b.close()
+
+
+async def test_expired_entries_of_idle_groups_are_deleted(
+    client: httpx.AsyncClient, world: World, live: LiveServer, clock: FakeClock, settings: object
+) -> None:
+    from sqlalchemy import func, select
+
+    from indaba.server import delivery_store
+    from indaba.store import open_database
+    from indaba.store.schema_delivery import delivery_log
+
+    path = f"/api/dialogues/{world.dialogue_id}/delivery-settings"
+    await client.put(path, json={"retention_seconds": 600}, headers=auth(world.convener))
+    a, b, _, pia = await two_in_a_group(client, world, live)
+    assert pia.group is not None
+    await b.send(FrameKind.MESSAGE, 5, pia.group.encrypt(b"soon gone"))
+    await b.until_seq(2)
+    await a.close()
+    await b.close()
+    database = open_database(settings.database_url)  # type: ignore[attr-defined]
+    async with database.engine.begin() as conn:
+        assert await delivery_store.prune_all(conn, clock.now) == 0
+        clock.advance(minutes=11)
+        assert await delivery_store.prune_all(conn, clock.now) == 2
+        assert await conn.scalar(select(func.count()).select_from(delivery_log)) == 0
+    await database.close()

@@ -64,8 +64,7 @@ def room_for(one_time_held: int, uploading: int) -> None:
     if one_time_held + uploading > MAX_ONE_TIME:
         raise Rejection.of(
             Reason.FRAME_TOO_LARGE,
-            f"A member holds at most {MAX_ONE_TIME} one-time KeyPackages "
-            f"({one_time_held} held).",
+            f"A member holds at most {MAX_ONE_TIME} one-time KeyPackages ({one_time_held} held).",
         )
 
 

@@ -7,8 +7,10 @@ every socket with 1001 on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +37,8 @@ from indaba.server.context import caller, state, transaction
 from indaba.server.gateway import DeliveryRuntime, serve_websocket
 
 BUS_URL_ENV = "INDABA_BUS_URL"
+PRUNE_EVERY = 60.0
+log = logging.getLogger("indaba.delivery")
 
 
 @asynccontextmanager
@@ -43,10 +47,23 @@ async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
     url = getattr(app_state.settings, "bus_url", None) or os.environ.get(BUS_URL_ENV, "memory://")
     runtime = DeliveryRuntime(app_state.database, await open_bus(url), app_state.clock)
     app.state.delivery = runtime
+    pruner = asyncio.create_task(prune_forever(runtime))
     try:
         yield
     finally:
+        pruner.cancel()
         await runtime.close()
+
+
+async def prune_forever(runtime: DeliveryRuntime, every: float = PRUNE_EVERY) -> None:
+    """Delete expired log entries of every group, idle ones included, once a minute."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            async with runtime.database.engine.begin() as conn:
+                await store.prune_all(conn, runtime.clock())
+        except Exception:
+            log.exception("pruning the delivery logs failed")
 
 
 router = APIRouter(prefix="/api", lifespan=delivery_lifespan)
