@@ -529,3 +529,45 @@ def test_browsers_opening_at_once_create_and_join_one_group(
     send(pages[2], "we all made it")
     for page in pages:
         expect(messages(page)).to_have_text(["we all made it"])
+
+
+def test_disappearing_messages_expire_on_every_browser(
+    server: Server, new_context: Any, session_setup: dict[str, Any]
+) -> None:
+    """Page clocks are moved forward instead of waiting: texts sent after the timer was set
+    disappear when it runs out, on every browser and after a reload."""
+    setup = session_setup
+    frames = Frames()
+    members = [setup["facilitator"], participant(server, setup, "Ama")]
+    pages = []
+    for member in members:
+        context = new_context()
+        context.clock.install()
+        credentials = json.dumps({setup["dialogue_id"]: member["token"]})
+        context.add_init_script(
+            f"localStorage.setItem('indaba.credentials', {json.dumps(credentials)})"
+        )
+        page = context.new_page()
+        frames.watch(page)
+        page.goto(f"{server.url}/d/{setup['dialogue_id']}/s/{setup['session_id']}")
+        expect(page.locator("#conversation-status")).to_have_attribute(
+            "data-status", "ready", timeout=30_000
+        )
+        pages.append(page)
+    nadia, ama = pages
+    expect_members(nadia, 2)
+    send(nadia, "kept for good")
+    nadia.get_by_label("Disappearing messages").select_option("300")
+    expect(ama.get_by_label("Disappearing messages")).to_have_value("300")
+    send(ama, "gone in five minutes")
+    for page in pages:
+        expect(messages(page)).to_have_text(["kept for good", "gone in five minutes"])
+    for page in pages:
+        page.clock.fast_forward("05:01")
+    for page in pages:
+        expect(messages(page)).to_have_text(["kept for good"])
+    ama.reload()
+    expect(ama.locator("#conversation-status")).to_have_attribute(
+        "data-status", "ready", timeout=30_000
+    )
+    expect(messages(ama)).to_have_text(["kept for good"])
