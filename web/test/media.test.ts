@@ -45,13 +45,18 @@ describe('SFrame header (RFC 9605 §4.3)', () => {
   });
 });
 
+/** Bytes from hex (the DOM library has no Buffer). */
+function fromHex(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+}
+
 describe('keys', () => {
   it('KID carries sender index and epoch bits', () => {
     expect(splitKeyId(keyId(5, 17))).toEqual({ senderIndex: 5, epochBits: 1 });
   });
   it('HKDF-Expand matches RFC 5869 test case 1', async () => {
-    const prk = Uint8Array.from(Buffer.from('077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5', 'hex'));
-    const info = Uint8Array.from(Buffer.from('f0f1f2f3f4f5f6f7f8f9', 'hex'));
+    const prk = fromHex('077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5');
+    const info = fromHex('f0f1f2f3f4f5f6f7f8f9');
     const okm = await hkdfExpand(prk, info, 32);
     expect(hex(okm)).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf');
   });

@@ -42,7 +42,12 @@ export class FrameCrypto {
     else this.worker.postMessage({ type: 'epoch', ...keys });
   }
 
-  private attach(target: RTCRtpSender | RTCRtpReceiver, operation: 'encrypt' | 'decrypt', kind: 'audio' | 'video', id?: string): string {
+  private attach(
+    target: RTCRtpSender | RTCRtpReceiver,
+    operation: 'encrypt' | 'decrypt',
+    kind: 'audio' | 'video',
+    id?: string,
+  ): string {
     const streamId = id ?? `${operation}-${kind}-${++this.streamId}`;
     const options = { operation, kind, id: streamId };
     const t = target as unknown as WithStreams;
@@ -51,7 +56,10 @@ export class FrameCrypto {
       t.transform = new Ctor(this.worker, options);
     } else {
       const { readable, writable } = t.createEncodedStreams!();
-      this.worker.postMessage({ type: 'streams', readable, writable, options }, [readable, writable] as unknown as Transferable[]);
+      this.worker.postMessage({ type: 'streams', readable, writable, options }, [
+        readable,
+        writable,
+      ] as unknown as Transferable[]);
     }
     return streamId;
   }

@@ -70,10 +70,12 @@ export class JanusConnection {
     const pending = message.transaction ? this.pending.get(message.transaction) : undefined;
     if (pending && message.janus !== 'ack') {
       this.pending.delete(message.transaction!);
-      if (message.janus === 'error') pending.reject(new JanusError(message.error?.reason ?? 'error', message.error?.code ?? 0));
+      if (message.janus === 'error')
+        pending.reject(new JanusError(message.error?.reason ?? 'error', message.error?.code ?? 0));
       else {
         const data = message.plugindata?.data;
-        if (data && typeof data.error === 'string') pending.reject(new JanusError(data.error, Number(data.error_code ?? 0)));
+        if (data && typeof data.error === 'string')
+          pending.reject(new JanusError(data.error, Number(data.error_code ?? 0)));
         else pending.resolve(message);
       }
       return;

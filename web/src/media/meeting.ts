@@ -11,14 +11,7 @@ export const UNDECRYPTABLE_PAUSE_MS = 3_000;
 const RETRY_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
 
 export type MeetingState =
-  | 'idle'
-  | 'unsupported'
-  | 'waiting_keys'
-  | 'connecting'
-  | 'live'
-  | 'unavailable'
-  | 'reconnecting'
-  | 'closed';
+  'idle' | 'unsupported' | 'waiting_keys' | 'connecting' | 'live' | 'unavailable' | 'reconnecting' | 'closed';
 
 export interface MediaAdmission {
   proxy_path: string;
@@ -196,7 +189,8 @@ export class Meeting {
     const data = joined.plugindata!.data;
     const pc = this.peer();
     this.publisher = { handle, pc, id: Number(data.id), privateId: Number(data.private_id) };
-    if (!this.local) this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
+    if (!this.local)
+      this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
     for (const track of this.local.getTracks()) {
       const kind = track.kind as 'audio' | 'video';
       if (kind === 'video' && this.audioOnly) continue;
@@ -215,7 +209,11 @@ export class Meeting {
     track(data.publishers, (p) => void this.subscribe(p));
   }
 
-  private async negotiatePublisher(handle: number, pc: RTCPeerConnection, body: Record<string, unknown>): Promise<void> {
+  private async negotiatePublisher(
+    handle: number,
+    pc: RTCPeerConnection,
+    body: Record<string, unknown>,
+  ): Promise<void> {
     await pc.setLocalDescription(await pc.createOffer());
     await iceGathered(pc);
     const answer = await this.janus!.message(
@@ -297,7 +295,11 @@ export class Meeting {
     await remote.pc.setRemoteDescription(offer);
     await remote.pc.setLocalDescription(await remote.pc.createAnswer());
     await iceGathered(remote.pc);
-    await this.janus!.message(remote.handle, { request: 'start' }, { type: 'answer', sdp: remote.pc.localDescription!.sdp });
+    await this.janus!.message(
+      remote.handle,
+      { request: 'start' },
+      { type: 'answer', sdp: remote.pc.localDescription!.sdp },
+    );
   }
 
   private async onSubscriberEvent(remote: Remote, message: JanusMessage): Promise<void> {
@@ -422,7 +424,10 @@ export class Meeting {
 
   async useDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void> {
     if (!this.local || !this.publisher) return;
-    const constraints = kind === 'audioinput' ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId } } };
+    const constraints =
+      kind === 'audioinput'
+        ? { audio: { deviceId: { exact: deviceId } } }
+        : { video: { deviceId: { exact: deviceId } } };
     const fresh = await navigator.mediaDevices.getUserMedia(constraints);
     const track = fresh.getTracks()[0]!;
     const old = kind === 'audioinput' ? this.local.getAudioTracks()[0] : this.local.getVideoTracks()[0];

@@ -9,7 +9,8 @@ const en = {
   unsupported_no_transform:
     'This browser cannot encrypt video and audio frames, so it cannot join the meeting. Text conversation still works. Try a recent Chromium, Chrome, Edge, Firefox or Safari.',
   unsupported_no_webrtc: 'This browser has no WebRTC, so it cannot join the meeting. Text conversation still works.',
-  unsupported_no_crypto: 'This page is not in a secure context, so frames cannot be encrypted. Text conversation still works.',
+  unsupported_no_crypto:
+    'This page is not in a secure context, so frames cannot be encrypted. Text conversation still works.',
   connecting: 'Connecting to the media server…',
   reconnecting: 'Reconnecting to the media server…',
   unavailable: 'The media server is not reachable; text conversation continues. Retrying…',
@@ -45,12 +46,15 @@ export type MediaKey = keyof Strings;
 const fr: Strings = {
   title: 'Réunion',
   back: 'Retour à la conversation',
-  e2ee_on: 'Chiffré de bout en bout : les images sont chiffrées dans ce navigateur avec la clé du groupe (époque {epoch}).',
+  e2ee_on:
+    'Chiffré de bout en bout : les images sont chiffrées dans ce navigateur avec la clé du groupe (époque {epoch}).',
   e2ee_waiting: 'En attente des clés de chiffrement de la conversation…',
   unsupported_no_transform:
     'Ce navigateur ne sait pas chiffrer les images et le son : il ne peut pas rejoindre la réunion. La conversation écrite fonctionne toujours. Essayez un Chromium, Chrome, Edge, Firefox ou Safari récent.',
-  unsupported_no_webrtc: 'Ce navigateur n’a pas WebRTC : il ne peut pas rejoindre la réunion. La conversation écrite fonctionne toujours.',
-  unsupported_no_crypto: 'Cette page n’est pas dans un contexte sécurisé : impossible de chiffrer. La conversation écrite fonctionne toujours.',
+  unsupported_no_webrtc:
+    'Ce navigateur n’a pas WebRTC : il ne peut pas rejoindre la réunion. La conversation écrite fonctionne toujours.',
+  unsupported_no_crypto:
+    'Cette page n’est pas dans un contexte sécurisé : impossible de chiffrer. La conversation écrite fonctionne toujours.',
   connecting: 'Connexion au serveur média…',
   reconnecting: 'Reconnexion au serveur média…',
   unavailable: 'Le serveur média est injoignable ; la conversation écrite continue. Nouvel essai…',
@@ -87,7 +91,8 @@ const ar: Strings = {
   e2ee_waiting: 'في انتظار مفاتيح تشفير المحادثة…',
   unsupported_no_transform:
     'لا يستطيع هذا المتصفح تشفير إطارات الصوت والصورة، لذا لا يمكنه الانضمام إلى الاجتماع. المحادثة النصية ما زالت تعمل. جرّب إصدارًا حديثًا من Chromium أو Chrome أو Edge أو Firefox أو Safari.',
-  unsupported_no_webrtc: 'لا يدعم هذا المتصفح WebRTC، لذا لا يمكنه الانضمام إلى الاجتماع. المحادثة النصية ما زالت تعمل.',
+  unsupported_no_webrtc:
+    'لا يدعم هذا المتصفح WebRTC، لذا لا يمكنه الانضمام إلى الاجتماع. المحادثة النصية ما زالت تعمل.',
   unsupported_no_crypto: 'هذه الصفحة ليست في سياق آمن، فلا يمكن التشفير. المحادثة النصية ما زالت تعمل.',
   connecting: 'جارٍ الاتصال بخادم الوسائط…',
   reconnecting: 'جارٍ إعادة الاتصال بخادم الوسائط…',

@@ -14,7 +14,12 @@ import './media.css';
 
 export const EPOCH_EVENT = 'indaba:media-epoch';
 
-export async function meetingPage(root: HTMLElement, context: Context, dialogueId: string, sessionId: string): Promise<void> {
+export async function meetingPage(
+  root: HTMLElement,
+  context: Context,
+  dialogueId: string,
+  sessionId: string,
+): Promise<void> {
   const lang = context.i18n.lang;
   const t = (key: MediaKey, params?: Record<string, string | number>) => mediaText(lang, key, params);
   context.setTitle(t('title'));
@@ -68,10 +73,14 @@ export async function meetingPage(root: HTMLElement, context: Context, dialogueI
   function renderControls(): void {
     replaceChildren(
       controls,
-      button('meeting-camera', t(meeting.cameraOn ? 'camera_off' : 'camera_on'), () => meeting.setCamera(!meeting.cameraOn)),
+      button('meeting-camera', t(meeting.cameraOn ? 'camera_off' : 'camera_on'), () =>
+        meeting.setCamera(!meeting.cameraOn),
+      ),
       button('meeting-mic', t(meeting.micOn ? 'mic_off' : 'mic_on'), () => meeting.setMicrophone(!meeting.micOn)),
       button('meeting-hand', t(meeting.hand ? 'hand_lower' : 'hand_raise'), () => meeting.setHand(!meeting.hand)),
-      button('meeting-screen', t(meeting.screen ? 'screen_stop' : 'screen_start'), () => meeting.shareScreen(!meeting.screen)),
+      button('meeting-screen', t(meeting.screen ? 'screen_stop' : 'screen_start'), () =>
+        meeting.shareScreen(!meeting.screen),
+      ),
       button('meeting-audio-only', t(meeting.audioOnly ? 'audio_only_off' : 'audio_only_on'), () =>
         meeting.setAudioOnly(!meeting.audioOnly),
       ),
@@ -83,7 +92,12 @@ export async function meetingPage(root: HTMLElement, context: Context, dialogueI
     );
   }
 
-  function tile(id: number | 'self', name: string, stream: MediaStream | null, flags: { speaking?: boolean; hand?: boolean; paused?: boolean }) {
+  function tile(
+    id: number | 'self',
+    name: string,
+    stream: MediaStream | null,
+    flags: { speaking?: boolean; hand?: boolean; paused?: boolean },
+  ) {
     const key = id === 'self' ? -1 : id;
     let video = videos.get(key);
     if (!video) {

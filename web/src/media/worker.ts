@@ -129,7 +129,11 @@ function transformer(options: StreamOptions): TransformStream<EncodedFrame, Enco
   });
 }
 
-function pipe(readable: ReadableStream<EncodedFrame>, writable: WritableStream<EncodedFrame>, options: StreamOptions): void {
+function pipe(
+  readable: ReadableStream<EncodedFrame>,
+  writable: WritableStream<EncodedFrame>,
+  options: StreamOptions,
+): void {
   readable
     .pipeThrough(transformer(options))
     .pipeTo(writable)
@@ -145,7 +149,12 @@ scope.onmessage = (event: MessageEvent) => {
   const message = event.data as
     | { type: 'epoch'; epoch: number; senderIndex: number; secret: Uint8Array }
     | { type: 'removed' }
-    | { type: 'streams'; readable: ReadableStream<EncodedFrame>; writable: WritableStream<EncodedFrame>; options: StreamOptions }
+    | {
+        type: 'streams';
+        readable: ReadableStream<EncodedFrame>;
+        writable: WritableStream<EncodedFrame>;
+        options: StreamOptions;
+      }
     | { type: 'stats' };
   if (message.type === 'epoch') {
     setEpoch({ epoch: message.epoch, senderIndex: message.senderIndex, secret: message.secret, retiredAt: null });
