@@ -1,6 +1,8 @@
 """Engines for operator models, on tiny models the tests build themselves.
 
-Needs the ``interpret-test`` extra (``./dev test`` installs it); otherwise skipped.
+Marian (CTranslate2) and Whisper (faster-whisper) are built at random and converted
+here; Piper voices are only checked for refusal of missing files.  Needs the
+``interpret-test`` extra (``./dev test`` installs it); otherwise skipped.
 """
 
 from __future__ import annotations
@@ -95,3 +97,83 @@ def test_model_engines_without_models_say_so(tmp_path: Path) -> None:
     pytest.importorskip("piper", reason=f"piper-tts missing: {EXTRA}")
     with pytest.raises(EngineUnavailable, match="does not exist"):
         create("synthesizer", "piper", voices={"en": tmp_path / "none.onnx"})
+
+
+def _byte_alphabet() -> list[str]:
+    """GPT-2's byte-to-character map: a byte-level BPE vocabulary with no merges."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
+                 *range(ord("®"), ord("ÿ") + 1)]  # fmt: skip
+    chars = {b: chr(b) for b in printable}
+    extra = 0
+    for b in range(256):
+        if b not in chars:
+            chars[b] = chr(256 + extra)
+            extra += 1
+    return [chars[b] for b in sorted(chars)]
+
+
+@pytest.fixture(scope="module")
+def tiny_whisper(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised Whisper model with a byte-level tokenizer, for CTranslate2."""
+    for module in ("faster_whisper", "transformers", "torch"):
+        pytest.importorskip(module, reason=f"{module} missing: {EXTRA}")
+    import torch
+    from transformers import (
+        WhisperConfig,
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperTokenizer,
+    )
+
+    root = tmp_path_factory.mktemp("whisper")
+    hf = root / "hf"
+    hf.mkdir()
+    (hf / "vocab.json").write_text(json.dumps({c: i for i, c in enumerate(_byte_alphabet())}))
+    (hf / "merges.txt").write_text("#version: 0.2\n")
+    end = "<|endoftext|>"
+    tokenizer = WhisperTokenizer(str(hf / "vocab.json"), str(hf / "merges.txt"),
+                                 unk_token=end, bos_token=end, eos_token=end)  # fmt: skip
+    specials = ["<|startoftranscript|>", "<|en|>", "<|es|>", "<|translate|>", "<|transcribe|>",
+                "<|startoflm|>", "<|startofprev|>", "<|nocaptions|>", "<|notimestamps|>"]
+    tokenizer.add_special_tokens({"additional_special_tokens": specials})
+    tokenizer.save_pretrained(hf)
+    ids = {token: tokenizer.convert_tokens_to_ids(token) for token in [end, *specials]}
+    config = WhisperConfig(
+        vocab_size=len(tokenizer) + 1, num_mel_bins=80, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
+        decoder_ffn_dim=32, d_model=16, max_source_positions=1500, max_target_positions=64,
+        pad_token_id=ids[end], bos_token_id=ids[end], eos_token_id=ids[end],
+        decoder_start_token_id=ids["<|startoftranscript|>"], suppress_tokens=[],
+        begin_suppress_tokens=[],
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = WhisperForConditionalGeneration(config)
+    model.generation_config.lang_to_id = {"<|en|>": ids["<|en|>"], "<|es|>": ids["<|es|>"]}
+    model.generation_config.alignment_heads = [[0, 0]]
+    model.generation_config.no_timestamps_token_id = ids["<|notimestamps|>"]
+    model.generation_config.is_multilingual = True
+    model.save_pretrained(hf)
+    WhisperFeatureExtractor(feature_size=80).save_pretrained(hf)
+    out = root / "ct2"
+    converter = Path(sys.executable).parent / "ct2-transformers-converter"
+    subprocess.run(
+        [str(converter), "--model", str(hf), "--output_dir", str(out),
+         "--copy_files", "tokenizer.json", "preprocessor_config.json"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return out
+
+
+def test_faster_whisper_loads_and_streams_with_a_tiny_model(tiny_whisper: Path) -> None:
+    from indaba.interpret.audio import silence
+    from indaba.interpret.base import SpeechRecognizer
+
+    recognizer = create("recognizer", "faster-whisper", model=tiny_whisper,
+                        partial_every=0.5, max_new_tokens=8)  # fmt: skip
+    assert isinstance(recognizer, SpeechRecognizer) and recognizer.sample_rate == 16000
+    recognizer.start()
+    partials = [recognizer.feed(silence(0.25)) for _ in range(4)]
+    assert partials[0] is None  # decoded for a partial only once 0.5 s of audio arrived
+    final = recognizer.finish()
+    assert final.final and isinstance(final.text, str)  # random weights: any text
+    assert recognizer.finish().text == ""  # an empty utterance decodes nothing

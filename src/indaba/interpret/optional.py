@@ -105,6 +105,7 @@ class WhisperRecognizer:
     def __init__(
         self, model: str | Path, language: str = "en", threads: int = 2,
         partial_every: float = 1.0, compute_type: str = "int8",
+        max_new_tokens: int | None = None,
     ) -> None:  # fmt: skip
         try:
             from faster_whisper import WhisperModel
@@ -117,6 +118,7 @@ class WhisperRecognizer:
         )  # fmt: skip
         self.language = language
         self.partial_every = partial_every
+        self.max_new_tokens = max_new_tokens
         self._audio = bytearray()
         self._since_partial = 0
 
@@ -127,6 +129,7 @@ class WhisperRecognizer:
         segments, _ = self.model.transcribe(
             samples, language=self.language, beam_size=1, without_timestamps=True,
             condition_on_previous_text=False, vad_filter=False,
+            max_new_tokens=self.max_new_tokens,
         )  # fmt: skip
         return " ".join(segment.text.strip() for segment in segments).strip()
 
