@@ -225,7 +225,7 @@ async def test_the_interpreter_command_is_a_worker_process_that_joins_and_transl
     await until_members(alice, 1)
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "indaba.cli", "interpreter", "--invite", url,
-        "--run-by", "the test", "--languages", "es",
+        "--run-by", "the test",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -236,8 +236,10 @@ async def test_the_interpreter_command_is_a_worker_process_that_joins_and_transl
         message = envelope.text("Clean water is a human right.", "en", id="w1")
         await alice.send(message)
         seen: list[envelope.Envelope] = []
-        got = await read_until(alice, translation_of("w1", "es"), seen)
-        assert isinstance(got, envelope.TranslationMessage) and "agua" in got.text
+        # nobody announced a language: the session's (en, fr) are the targets
+        got = await read_until(alice, translation_of("w1", "fr"), seen)
+        assert isinstance(got, envelope.TranslationMessage) and "eau" in got.text.lower()
+        assert got.route == ("en", "es", "fr")
         names = [i.name for i in seen if isinstance(i, envelope.Profile) and i.interpreter]
         assert set(names) == {"Interpreter — engines: apertium, run by: the test"}
     finally:

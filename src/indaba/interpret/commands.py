@@ -139,8 +139,18 @@ def cmd_interpreter(args: argparse.Namespace) -> int:
         chat = await join_as_interpreter(args.invite_url, names, args.run_by, args.session)
         print(f"joined session {chat.member.session_id} as member {chat.member.member_id}",
               flush=True)  # fmt: skip
+        languages = tuple(args.languages.split(",")) if args.languages else ()
+        if not languages:  # until members announce theirs: the session's languages
+            from indaba.client.http import ApiError, api
+
+            try:
+                path = f"/api/sessions/{chat.member.session_id}"
+                session = await api(chat.base_url, "GET", path, chat.token)
+                languages = tuple(str(code) for code in session.get("languages", ()))
+            except (ApiError, OSError):
+                languages = ()
         interpreter = Interpreter(chat.member.member_id, router, identifier, names, args.run_by,
-                                  tuple(args.languages.split(",")) if args.languages else ())
+                                  languages)  # fmt: skip
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -184,6 +194,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     member.add_argument("--invite", dest="invite_url", required=True, metavar="URL")
     member.add_argument("--run-by", required=True, help="who runs it (shown to every member)")
     member.add_argument("--session", help="session id, when the invite names none")
-    member.add_argument("--languages", help="target languages until members announce theirs")
+    member.add_argument("--languages",
+                        help="target languages until members announce theirs "
+                        "(default: the session's languages)")  # fmt: skip
     add_engine_options(member)
     member.set_defaults(func=cmd_interpreter)
