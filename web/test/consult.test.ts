@@ -5,7 +5,10 @@ import { Api } from '../src/api';
 import { App } from '../src/app';
 import { CREDENTIALS_KEY } from '../src/credentials';
 import type { Member } from '../src/types';
+import type { Context } from '../src/context';
+import { I18n } from '../src/i18n';
 import { charCount } from '../src/pages/consult/contribute';
+import { groupRef } from '../src/pages/consult/shared';
 import { HEIGHT, MAX_POINTS, WIDTH, samplePoints, scaler } from '../src/pages/consult/opinionMap';
 import { consultPath, matchRoute } from '../src/router';
 import { FakeServer } from './fakeServer';
@@ -527,6 +530,13 @@ describe('consultation units', () => {
     // A single point (or none) does not divide by zero.
     expect(scaler([[1, 1]])(1, 1).every(Number.isFinite)).toBe(true);
     expect(scaler([])(0, 0).every(Number.isFinite)).toBe(true);
+  });
+
+  it('isolates group letters in right-to-left sentences only', () => {
+    const ar = { i18n: new I18n('ar') } as unknown as Context;
+    const en = { i18n: new I18n('en') } as unknown as Context;
+    expect(groupRef(ar, 1)).toBe('\u2068B\u2069');
+    expect(groupRef(en, 1)).toBe('B');
   });
 
   it('samples very large maps evenly and counts characters as code points', () => {

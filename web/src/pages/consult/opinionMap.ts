@@ -195,7 +195,10 @@ export function opinionMapSvg(input: MapInput): SVGSVGElement {
         'g',
         { class: 'me', 'aria-hidden': 'true' },
         svg('circle', { cx: x, cy: y, r: 8, class: 'me-ring' }),
-        svg('text', { x: round(x + 11), y: round(y + 4), class: 'me-label' }, input.youText),
+        // The label goes on the side of the point with more room.
+        x > WIDTH / 2
+          ? svg('text', { x: round(x - 11), y: round(y + 4), class: 'me-label', 'text-anchor': 'end' }, input.youText)
+          : svg('text', { x: round(x + 11), y: round(y + 4), class: 'me-label' }, input.youText),
       ),
     );
   }

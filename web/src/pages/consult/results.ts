@@ -7,7 +7,16 @@ import { h, replaceChildren } from '../../dom';
 import { languageName } from '../../lang';
 import type { ConsensusStatement, OpinionGroup, OpinionMapData, Representative } from '../../types';
 import { legendSwatch, opinionMapSvg } from './opinionMap';
-import { consultNav, groupLetter, loadMember, observedShare, percent, textElement, translationLabel } from './shared';
+import {
+  consultNav,
+  groupLetter,
+  groupRef,
+  loadMember,
+  observedShare,
+  percent,
+  textElement,
+  translationLabel,
+} from './shared';
 
 export async function resultsPage(root: HTMLElement, context: Context, dialogueId: string): Promise<void> {
   const loaded = await loadMember(root, context, dialogueId, 'results.title');
@@ -53,14 +62,14 @@ export async function resultsPage(root: HTMLElement, context: Context, dialogueI
 }
 
 export function groupName(context: Context, group: number): string {
-  return context.t('results.group', { group: groupLetter(group) });
+  return context.t('results.group', { group: groupRef(context, group) });
 }
 
 /** "72% of group A agree, 18 of 25". */
 export function repCount(context: Context, group: number, rep: Representative): string {
   return context.t(rep.repful_for === 'agree' ? 'results.rep_agree' : 'results.rep_disagree', {
     percent: percent(context, observedShare(rep.n_success, rep.n_trials, rep.share)),
-    group: groupLetter(group),
+    group: groupRef(context, group),
     count: rep.n_success,
     total: rep.n_trials,
   });
@@ -76,10 +85,10 @@ function consensusCount(context: Context, direction: 'agree' | 'disagree', item:
 
 export function mapSummary(context: Context, data: OpinionMapData): string {
   const groups = data.groups
-    .map((group) => context.t('results.summary_group', { group: groupLetter(group.id), count: group.size }))
+    .map((group) => context.t('results.summary_group', { group: groupRef(context, group.id), count: group.size }))
     .join('; ');
   const base = context.t('results.summary', { count: data.participants, groups: data.groups.length, list: groups });
-  return data.me ? `${base} ${context.t('results.summary_you', { group: groupLetter(data.me.group) })}` : base;
+  return data.me ? `${base} ${context.t('results.summary_you', { group: groupRef(context, data.me.group) })}` : base;
 }
 
 function statementText(context: Context, data: OpinionMapData, number: number): HTMLElement {
@@ -165,7 +174,7 @@ export function renderResults(context: Context, content: HTMLElement, data: Opin
         'button',
         { type: 'button', class: 'legend-button', 'aria-pressed': 'false', 'data-group': group.id },
         legendSwatch(group.id),
-        context.t('results.legend_item', { group: groupLetter(group.id), count: group.size }),
+        context.t('results.legend_item', { group: groupRef(context, group.id), count: group.size }),
       );
       button.addEventListener('click', () => {
         const on = button.getAttribute('aria-pressed') !== 'true';
@@ -209,7 +218,7 @@ export function renderResults(context: Context, content: HTMLElement, data: Opin
           'h3',
           { id: `group-${group.id}-heading` },
           legendSwatch(group.id),
-          context.t('results.group_heading', { group: groupLetter(group.id), count: group.size }),
+          context.t('results.group_heading', { group: groupRef(context, group.id), count: group.size }),
           data.me?.group === group.id ? h('span', { class: 'badge' }, context.t('results.your_group')) : null,
         ),
         repList(context, data, group),

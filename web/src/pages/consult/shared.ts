@@ -59,6 +59,13 @@ export function groupLetter(group: number): string {
   return String.fromCharCode(65 + (group % 26));
 }
 
+/** The group's letter for a sentence: isolated (U+2068…U+2069) in right-to-left text, so that
+ *  "A" does not carry the numbers around it to the wrong side. */
+export function groupRef(context: Context, group: number): string {
+  const letter = groupLetter(group);
+  return context.i18n.dir === 'rtl' ? `\u2068${letter}\u2069` : letter;
+}
+
 /** The share behind "n of m": n / m when there were trials, else the given share. */
 export function observedShare(nSuccess: number, nTrials: number, share: number): number {
   return nTrials > 0 ? nSuccess / nTrials : share;
