@@ -74,9 +74,12 @@ def runtime_of(request: Request | WebSocket) -> DeliveryRuntime:
     return runtime
 
 
-@router.websocket("/ws")
 async def websocket(websocket: WebSocket) -> None:
     await serve_websocket(runtime_of(websocket), websocket)
+
+
+# A plain Starlette route: no per-connection dependency machinery (saves memory per socket).
+router.add_websocket_route("/api/ws", websocket, name="delivery_ws")
 
 
 # ---------------------------------------------------------------------------------------
