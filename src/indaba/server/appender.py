@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from indaba.delivery.errors import Reason, Rejected
@@ -33,6 +34,7 @@ log = logging.getLogger("indaba.delivery")
 PRUNE_EVERY = 60.0
 ADMISSION_TTL = 5.0
 MAX_BATCH = 4096
+RECENT_DIGESTS = 4096
 
 Decision = Accepted | Rejected
 
@@ -49,6 +51,10 @@ class LogMoved(Exception):
     """Another process appended to a group during our transaction."""
 
 
+class Unsure(Exception):
+    """An optimistic batch would refuse a frame: decide again on what the store holds."""
+
+
 class Appender:
     """The one writer of this process."""
 
@@ -59,6 +65,8 @@ class Appender:
         self.logs: dict[str, GroupLog] = {}
         self.admitted: dict[str, tuple[float, set[str]]] = {}
         self.last_prune: dict[str, datetime] = {}
+        #: digests of recently accepted frames, per group (the store's unique index decides)
+        self.recent: dict[str, dict[bytes, None]] = {}
         self.task: asyncio.Task[None] | None = None
 
     def submit(self, connection: Connection, frame: ClientFrame) -> None:
@@ -78,12 +86,14 @@ class Appender:
             batch = self._take()
             try:
                 try:
-                    decisions = await self._write(batch)
-                except LogMoved:
+                    decisions = await self._write(batch, verified=False)
+                except (LogMoved, Unsure, IntegrityError):
                     self.logs.clear()
-                    decisions = await self._write(batch)
+                    self.recent.clear()
+                    decisions = await self._write(batch, verified=True)
             except Exception:
                 self.logs.clear()
+                self.recent.clear()
                 log.exception("delivery write failed")
                 for items in batch.values():
                     for item in items:
@@ -116,28 +126,42 @@ class Appender:
         self.size -= taken
         return batch
 
-    async def _write(self, batch: dict[str, list[Pending]]) -> dict[str, list[Decision]]:
+    async def _write(
+        self, batch: dict[str, list[Pending]], verified: bool
+    ) -> dict[str, list[Decision]]:
+        """Decide and write a batch.
+
+        Optimistic (``verified=False``): decide on the cached logs and recent digests,
+        without reading heads and digests first.  Any doubt -- a refusal, a group not
+        cached, another process's append (the guarded update fails) or a replay the cache
+        missed (the unique index refuses it) -- rolls back, and the caller decides again
+        with ``verified=True`` on what the store holds.
+        """
         runtime = self.runtime
         now = runtime.clock()
         decisions: dict[str, list[Decision]] = {}
         async with runtime.database.engine.begin() as conn:
             sessions = list(batch)
-            heads = await store.group_heads(conn, sessions)
-            for session_id in sessions:
-                cached = self.logs.get(session_id)
-                if cached is not None and heads.get(session_id) != cached.head:
-                    del self.logs[session_id]
-                if session_id not in self.logs and session_id in heads:
-                    loaded = await store.load_group(conn, session_id)
-                    if loaded is not None:
-                        self.logs[session_id] = loaded
-            candidates = [
-                digest(p.frame.message)
-                for items in batch.values()
-                for p in items
-                if p.frame.kind != FrameKind.CREATE
-            ]
-            seen_all = await store.seen_digests_many(conn, sessions, candidates)
+            if not verified and any(s not in self.logs for s in sessions):
+                raise Unsure
+            seen_all: dict[str, set[bytes]] = {}
+            if verified:
+                heads = await store.group_heads(conn, sessions)
+                for session_id in sessions:
+                    cached = self.logs.get(session_id)
+                    if cached is not None and heads.get(session_id) != cached.head:
+                        del self.logs[session_id]
+                    if session_id not in self.logs and session_id in heads:
+                        loaded = await store.load_group(conn, session_id)
+                        if loaded is not None:
+                            self.logs[session_id] = loaded
+                candidates = [
+                    digest(p.frame.message)
+                    for items in batch.values()
+                    for p in items
+                    if p.frame.kind != FrameKind.CREATE
+                ]
+                seen_all = await store.seen_digests_many(conn, sessions, candidates)
             writes: list[tuple[GroupLog, int, list[Accepted]]] = []
             for session_id, items in batch.items():
                 group = self.logs.get(session_id)
@@ -148,7 +172,10 @@ class Appender:
                     ]
                     continue
                 admitted = await self._admitted(conn, session_id, items)
+                recent = self.recent.setdefault(session_id, {})
                 seen = seen_all.get(session_id, set())
+                if not verified:
+                    seen |= recent.keys()
                 from_head = group.head
                 accepted: list[Accepted] = []
                 out: list[Decision] = []
@@ -166,12 +193,20 @@ class Appender:
                         group.apply(decision)
                         seen.add(decision.entry.digest)
                         accepted.append(decision)
+                    elif not verified:
+                        raise Unsure
                     out.append(decision)
                 decisions[session_id] = out
                 if accepted:
                     writes.append((group, from_head, accepted))
             if not await store.append_many(conn, writes):
                 raise LogMoved
+            for group, _, accepted in writes:
+                recent = self.recent.setdefault(group.session_id, {})
+                for a in accepted:
+                    recent[a.entry.digest] = None
+                while len(recent) > RECENT_DIGESTS:
+                    del recent[next(iter(recent))]
             for session_id, items in batch.items():
                 await self._maybe_prune(conn, session_id, items[0].connection, now)
         return decisions
