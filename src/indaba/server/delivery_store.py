@@ -156,19 +156,21 @@ async def append_many(
 ) -> bool:
     """:func:`append` for several groups: one guarded update each, one insert for all."""
     for log, from_head, accepted in writes:
+        values: dict[str, object] = {
+            "head_seq": log.head,
+            "epoch": log.epoch,
+            "updated_at": accepted[-1].entry.created_at,
+        }
+        if any(a.entry.content_type == ContentType.COMMIT for a in accepted):
+            values["group_info"] = log.group_info  # only commits change these
+            values["roster"] = sorted(log.roster)
         result = await conn.execute(
             update(delivery_groups)
             .where(
                 delivery_groups.c.session_id == log.session_id,
                 delivery_groups.c.head_seq == from_head,
             )
-            .values(
-                head_seq=log.head,
-                epoch=log.epoch,
-                group_info=log.group_info,
-                roster=sorted(log.roster),
-                updated_at=accepted[-1].entry.created_at,
-            )
+            .values(**values)
         )
         if result.rowcount != 1:
             return False
