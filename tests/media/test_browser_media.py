@@ -172,7 +172,9 @@ def open_meeting(browser: Any, server: Server, room: Room, index: int) -> Any:
     context.add_init_script(
         f"localStorage.setItem('indaba.credentials', JSON.stringify({credentials!r}));".replace(
             "'", '"'
-        ).replace('localStorage.setItem("indaba.credentials"', "localStorage.setItem('indaba.credentials'")
+        ).replace(
+            'localStorage.setItem("indaba.credentials"', "localStorage.setItem('indaba.credentials'"
+        )
     )
     page = context.new_page()
     page.on("console", lambda m: print(f"[P{index}] {m.text}"))
@@ -182,7 +184,11 @@ def open_meeting(browser: Any, server: Server, room: Room, index: int) -> Any:
 
 
 def push_epoch(page: Any, epoch: int, sender_index: int, secret: bytes | None) -> None:
-    detail = None if secret is None else {"epoch": epoch, "senderIndex": sender_index, "secret": list(secret)}
+    detail = (
+        None
+        if secret is None
+        else {"epoch": epoch, "senderIndex": sender_index, "secret": list(secret)}
+    )
     page.evaluate(
         "d => window.dispatchEvent(new CustomEvent('indaba:media-epoch', {detail: d}))", detail
     )
@@ -237,17 +243,25 @@ def test_participants_decode_each_other_only_with_the_key(server: Server, browse
 
     def decoding(page: Any, others: list[str]) -> bool:
         got = received(page)
-        return all(got.get(o, {}).get("video", 0) > 5 and got.get(o, {}).get("audio", 0) > 0 for o in others)
+        return all(
+            got.get(o, {}).get("video", 0) > 5 and got.get(o, {}).get("audio", 0) > 0
+            for o in others
+        )
 
     for n, page in enumerate(pages[:3]):
-        wait_until(lambda page=page, n=n: decoding(page, [x for x in names if x != names[n]]), f"P{n} decoding")
+        wait_until(
+            lambda page=page, n=n: decoding(page, [x for x in names if x != names[n]]),
+            f"P{n} decoding",
+        )
     first = [received(page) for page in pages[:3]]
     time.sleep(2)
     for n, page in enumerate(pages[:3]):
         got = received(page)
         for other in names:
             if other != names[n]:
-                assert got[other]["video"] > first[n][other]["video"], f"P{n} stopped decoding {other}"
+                assert got[other]["video"] > first[n][other]["video"], (
+                    f"P{n} stopped decoding {other}"
+                )
         # P3's and P4's frames cannot be decrypted with the group's key.
         assert got.get("P3", {}).get("video", 0) == 0 and got.get("P4", {}).get("video", 0) == 0
     for outsider in pages[3:]:
