@@ -53,6 +53,9 @@ class Settings(BaseModel):
         default=None, description="If set, creating a dialogue requires this key"
     )
     auto_migrate: bool = True
+    bus_url: str = Field(
+        default="memory://", description="Fan-out between server processes: memory:// or nats://"
+    )
     # Media (issue 6; docs/media.md): a local Janus started by `indaba serve`, or existing nodes.
     media_enabled: bool = Field(default_factory=janus_installed)
     media_dir: str | None = Field(default=None, description="Generated Janus config and log")
@@ -133,6 +136,13 @@ class Settings(BaseModel):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 f"(got {value.split(':', 1)[0]!r})"
             )
+        return value
+
+    @field_validator("bus_url")
+    @classmethod
+    def _known_bus(cls, value: str) -> str:
+        if value != "memory://" and not value.startswith(("nats://", "tls://")):
+            raise ValueError("must be memory:// or a NATS URL (nats://host:4222)")
         return value
 
     @field_validator("public_url")

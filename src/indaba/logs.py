@@ -55,6 +55,9 @@ def configure_logging(level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     quiet_chatty_libraries()
+    # uvicorn hands its websockets protocol the "uvicorn.error" logger, which at debug level
+    # would print frames (a hello frame carries a bearer token): never below info.
+    logging.getLogger("uvicorn.error").setLevel(max(logging.INFO, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers[:] = []

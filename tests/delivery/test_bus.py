@@ -75,9 +75,8 @@ async def test_two_server_processes_fan_out_through_nats(
     settings: Settings,
     clock: FakeClock,
     nats_url: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("INDABA_BUS_URL", nats_url)
+    settings = settings.model_copy(update={"bus_url": nats_url})
     one = await start_server(settings, clock)
     two = await start_server(settings, clock)
     try:

@@ -91,7 +91,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, auto_migrate=False)
+    return Settings(database_url=database_url, auto_migrate=False, media_enabled=False)
 
 
 @pytest.fixture

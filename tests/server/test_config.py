@@ -129,3 +129,28 @@ def test_bad_media_settings(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings(environ=environ)
     assert message in str(raised.value)
+
+
+def test_bus_url() -> None:
+    assert load_settings(environ={}).bus_url == "memory://"
+    assert load_settings(environ={"INDABA_BUS_URL": "nats://127.0.0.1:4222"}).bus_url.startswith(
+        "nats"
+    )
+    with pytest.raises(ConfigError, match="bus_url: must be memory:// or a NATS URL"):
+        load_settings(environ={"INDABA_BUS_URL": "redis://x"})
+
+
+def test_debug_level_never_logs_websocket_frames() -> None:
+    import logging
+
+    from indaba.logs import configure_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("debug")
+        assert logging.getLogger("uvicorn.error").getEffectiveLevel() == logging.INFO
+        assert logging.getLogger("websockets").getEffectiveLevel() == logging.WARNING
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -1,7 +1,7 @@
 """The delivery service's endpoints: the WebSocket, KeyPackages, GroupInfo, removal, retention.
 
 Registered in ``app.py`` with one ``include_router``; the router's lifespan opens the
-bus (``INDABA_BUS_URL``: ``memory://`` by default, or ``nats://host:port``) and closes
+bus (setting ``bus_url``: ``memory://`` by default, or ``nats://host:port``) and closes
 every socket with 1001 on shutdown.
 """
 
@@ -11,7 +11,6 @@ import asyncio
 import base64
 import binascii
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,7 +35,6 @@ from indaba.server import delivery_store as store
 from indaba.server.context import caller, state, transaction
 from indaba.server.gateway import DeliveryRuntime, serve_websocket
 
-BUS_URL_ENV = "INDABA_BUS_URL"
 PRUNE_EVERY = 60.0
 log = logging.getLogger("indaba.delivery")
 
@@ -44,8 +42,8 @@ log = logging.getLogger("indaba.delivery")
 @asynccontextmanager
 async def delivery_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app_state = app.state.indaba
-    url = getattr(app_state.settings, "bus_url", None) or os.environ.get(BUS_URL_ENV, "memory://")
-    runtime = DeliveryRuntime(app_state.database, await open_bus(url), app_state.clock)
+    bus = await open_bus(app_state.settings.bus_url)
+    runtime = DeliveryRuntime(app_state.database, bus, app_state.clock)
     app.state.delivery = runtime
     pruner = asyncio.create_task(prune_forever(runtime))
     try:
