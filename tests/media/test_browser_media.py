@@ -283,3 +283,115 @@ def test_participants_decode_each_other_only_with_the_key(server: Server, browse
     assert after[2]["P0"]["video"] == before[2]["P0"]["video"]
     assert after[2]["P1"]["video"] == before[2]["P1"]["video"]
     assert after[0]["P2"]["video"] == before[0]["P2"]["video"]
+
+
+def mjr_packets(path: Path) -> list[bytes]:
+    """RTP packets of a Janus recording (MJR00002: header JSON, then MEET ts len packet)."""
+    data = path.read_bytes()
+    assert data[:8] == b"MJR00002", data[:8]
+    pos = 8
+    header_len = int.from_bytes(data[pos : pos + 2], "big")
+    pos += 2 + header_len
+    packets = []
+    while pos + 10 <= len(data):
+        assert data[pos : pos + 4] == b"MEET", f"bad frame marker at {pos}"
+        length = int.from_bytes(data[pos + 8 : pos + 10], "big")
+        packets.append(data[pos + 10 : pos + 10 + length])
+        pos += 10 + length
+    return packets
+
+
+def rtp_payload(packet: bytes) -> bytes:
+    csrc = packet[0] & 0x0F
+    pos = 12 + 4 * csrc
+    if packet[0] & 0x10:
+        pos += 4 + 4 * int.from_bytes(packet[pos + 2 : pos + 4], "big")
+    return packet[pos:]
+
+
+def vp8_frame_start(payload: bytes) -> bytes | None:
+    """The VP8 frame bytes of a packet that starts a frame, else None (RFC 7741 §4.2)."""
+    first = payload[0]
+    if not first & 0x10 or first & 0x07:  # S bit, partition 0
+        return None
+    pos = 1
+    if first & 0x80:
+        ext = payload[pos]
+        pos += 1
+        if ext & 0x80:
+            pos += 2 if payload[pos] & 0x80 else 1
+        if ext & 0x40:
+            pos += 1
+        if ext & 0x30:
+            pos += 1
+    return payload[pos:]
+
+
+def sframe_kid(frame: bytes, clear: int) -> int | None:
+    config = frame[clear]
+    if config & 0x80:
+        n = ((config >> 4) & 0x7) + 1
+        return int.from_bytes(frame[clear + 1 : clear + 1 + n], "big")
+    return (config >> 4) & 0x7
+
+
+def test_a_janus_recording_holds_only_sframe_ciphertext(server: Server, browser: Any) -> None:
+    """Janus decrypts SRTP, so its recording shows what the SFU sees: every frame it
+    recorded starts with the clear codec bytes and an SFrame header whose key id names the
+    sender and epoch; the rest is ciphertext."""
+    from indaba.media.fake import FakeJanus
+    from indaba.media.rooms import JanusNode, RoomManager
+
+    room = make_room(server, 2)
+    key = secrets.token_bytes(32)
+    pages = [open_meeting(browser, server, room, n) for n in range(2)]
+    for n, page in enumerate(pages):
+        push_epoch(page, 3, n, key)
+    for page in pages:
+        wait_until(lambda page=page: state(page) == "live", "joining the media")
+    wait_until(lambda: received(pages[1]).get("P0", {}).get("video", 0) > 5, "P1 decoding P0")
+    with httpx.Client(base_url=server.api) as http:
+        me = http.get("/api/me", headers={"Authorization": f"Bearer {room.tokens[0]}"}).json()
+    member_id = me["member"]["id"]
+    rooms = RoomManager([JanusNode("x", FakeJanus(), "k")], MEDIA_SECRET.encode())
+    config = (server.directory / "janus" / "janus.transport.websockets.jcfg").read_text()
+    ws_port = next(line.split("=")[1].strip() for line in config.splitlines() if "ws_port" in line)
+    rec_dir = server.directory / "recording"
+    rec_dir.mkdir()
+    subprocess.run(
+        [
+            *server.ns.exec_prefix(),
+            str(ROOT / ".venv" / "bin" / "python"),
+            str(Path(__file__).with_name("janus_recorder.py")),
+            f"ws://127.0.0.1:{ws_port}",
+            rooms.participant_token(room.session_id, member_id),
+            str(rooms.room_id(room.session_id)),
+            rooms.room_secret(room.session_id),
+            str(rec_dir),
+            "4",
+        ],
+        check=True,
+        timeout=60,
+    )
+    videos = sorted(rec_dir.glob("*-video-*.mjr"))
+    audios = sorted(rec_dir.glob("*-audio-*.mjr"))
+    assert videos and audios, sorted(p.name for p in rec_dir.iterdir())
+    expected = {(index << 4) | 3 for index in range(2)}
+    frames = 0
+    for video in videos:
+        for packet in mjr_packets(video):
+            frame = vp8_frame_start(rtp_payload(packet))
+            if frame is None or len(frame) < 12:
+                continue
+            clear = 10 if frame[0] & 0x01 == 0 else 3  # VP8 key frame bit (inverted)
+            assert sframe_kid(frame, clear) in expected, f"unencrypted frame in {video.name}"
+            frames += 1
+    assert frames > 20
+    packets = 0
+    for audio in audios:
+        for packet in mjr_packets(audio):
+            payload = rtp_payload(packet)
+            if len(payload) > 2:
+                assert sframe_kid(payload, 1) in expected, f"unencrypted audio in {audio.name}"
+                packets += 1
+    assert packets > 20
