@@ -96,3 +96,21 @@ def test_service_is_disabled_without_janus(tmp_path: Path) -> None:
     assert service.status == "disabled" and "not installed" in service.reason
     off = MediaService.from_settings(settings.model_copy(update={"media_enabled": False}))
     assert off.status == "disabled"
+
+
+def test_an_incomplete_janus_installation_disables_media(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indaba.media.service as service_module
+
+    def nowhere() -> Path:
+        raise JanusConfigError("no plugins")
+
+    monkeypatch.setattr(service_module, "find_library_dir", nowhere)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3",
+        media_enabled=True,
+        janus_binary="sh",
+    )
+    service = MediaService.from_settings(settings)
+    assert service.status == "disabled" and service.reason == "no plugins"

@@ -24,6 +24,7 @@ from typing import Literal
 from indaba.config import Settings
 from indaba.media.janus_api import JanusError, JanusUnavailable, JanusWsControl
 from indaba.media.janus_config import (
+    JanusConfigError,
     JanusLayout,
     JanusSecrets,
     find_library_dir,
@@ -126,7 +127,12 @@ class MediaService:
             nat_1_1_ip=settings.media_public_ip,
         )
         janus_secrets = JanusSecrets.generate()
-        config = write_config(layout, janus_secrets, find_library_dir())
+        try:
+            config = write_config(layout, janus_secrets, find_library_dir())
+        except (JanusConfigError, OSError) as exc:
+            # Text conversation must not depend on media: start without it, and say why.
+            log.error("media disabled: %s", exc)
+            return cls.disabled(str(exc))
         supervisor = Supervisor(
             [binary, "-C", str(config), "-F", str(layout.directory)],
             file_spawner(layout.directory / "janus.log"),
