@@ -2,7 +2,7 @@
 // with catch-up from the stored cursor, persisting group state, cursor and the
 // conversation in IndexedDB after every frame. docs/delivery.md has the protocol.
 import { applyEnvelope, expire, nextExpiry, type Change } from './conversation';
-import { decodeEnvelope, encodeEnvelope, newMessageId } from './envelope';
+import { decodeEnvelope, encodeEnvelope, newMessageId, type Envelope } from './envelope';
 import { fromBase64 } from './bytes';
 import { decodeEntries } from './frames';
 import { HttpClient, HttpError } from './http';
@@ -49,6 +49,8 @@ export class ConversationClient {
   private expiryTimer: number | null = null;
   private readonly names = new Map<string, { displayName: string | null; role: string | null }>();
   private readonly http: HttpClient;
+  /** Members of the group when our profile was last sent (docs/interpretation.md). */
+  private profiledMembers: Set<string> | null = null;
   status: Status = 'connecting';
 
   constructor(
@@ -58,6 +60,9 @@ export class ConversationClient {
     readonly sessionId: string,
     private readonly listener: Listener,
     private readonly origin: string = location.origin,
+    /** The reading language: the member's language (docs/interpretation.md, profile). */
+    readonly lang: string | null = null,
+    private readonly displayName: string = '',
   ) {
     this.http = new HttpClient(token);
   }
@@ -94,7 +99,47 @@ export class ConversationClient {
 
   // -- what the page does ----------------------------------------------------------------
   sendText(body: string): Promise<void> {
-    return this.sendEnvelope(encodeEnvelope({ type: 'text', id: newMessageId(), ts: Date.now(), body }));
+    const text: Envelope = { type: 'text', id: newMessageId(), ts: Date.now(), body };
+    if (this.lang !== null) text.lang = this.lang;
+    if (this.interpretOptOut) text.interpret = false;
+    return this.sendEnvelope(encodeEnvelope(text));
+  }
+
+  get interpretOptOut(): boolean {
+    return this.record?.interpretOptOut === true;
+  }
+
+  /** Keep this member's messages out of interpretation (or not); told to the group. */
+  setInterpretOptOut(optOut: boolean): Promise<void> {
+    return this.serial(async () => {
+      const record = this.record;
+      if (record === null) return;
+      record.interpretOptOut = optOut;
+      await this.store.saveSession(record);
+      const member = this.member;
+      if (member !== null && member.active) await this.emit(await member.send(this.profile()));
+    });
+  }
+
+  private profile(): Uint8Array {
+    return encodeEnvelope({
+      type: 'profile',
+      id: newMessageId(),
+      ts: Date.now(),
+      lang: this.lang ?? 'und',
+      interpret: !this.interpretOptOut,
+      name: this.displayName,
+    });
+  }
+
+  /** Our profile, when we join and again whenever someone joins (a joiner cannot read earlier epochs). */
+  private async announceProfile(members: string[]): Promise<void> {
+    const member = this.member;
+    if (member === null || !member.active || this.lang === null) return;
+    const before = this.profiledMembers;
+    const joined = before === null || members.some((id) => id !== this.memberId && !before.has(id));
+    this.profiledMembers = new Set(members);
+    if (joined) await this.emit(await member.send(this.profile()));
   }
 
   deleteOwn(target: string): Promise<void> {
@@ -248,6 +293,7 @@ export class ConversationClient {
         case 'roster':
           if (this.ready) this.setStatus('ready');
           await this.refreshRoster();
+          await this.announceProfile(output.members);
           break;
         case 'removed':
           this.setStatus('removed');
@@ -266,7 +312,7 @@ export class ConversationClient {
     if (record === null) return;
     const envelope = decodeEnvelope(data, `seq-${seq}`, Date.now());
     if (envelope === null) return;
-    const change = applyEnvelope(record, envelope, seq, sender, Date.now());
+    const change = applyEnvelope(record, envelope, seq, sender, Date.now(), this.lang);
     if (change === null) return;
     if (!this.names.has(sender)) void this.refreshRoster();
     this.listener.change(change);

@@ -5,13 +5,19 @@
 // * timer: a session-wide setting carried in the group; texts that come after it in
 //   the log expire `seconds` after they were sent (the sender's clock, never later
 //   than our receipt); each client deletes expired texts locally. 0 turns it off.
+// * translation (docs/interpretation.md): one into the reader's language is attached to
+//   its original text (`ref`), which stays one tap away; others are ignored.
+// * caption: shown as it comes when in the reader's language; not kept.
+// * profile: read by the interpreter; nothing to show.
 import type { Envelope } from './envelope';
 import type { SessionRecord, StoredMessage } from './storage';
 
 export type Change =
   | { kind: 'added'; message: StoredMessage }
   | { kind: 'deleted'; id: string }
-  | { kind: 'timer'; seconds: number; by: string };
+  | { kind: 'timer'; seconds: number; by: string }
+  | { kind: 'translated'; message: StoredMessage }
+  | { kind: 'caption'; speaker: string; body: string; final: boolean; route: string[] };
 
 export function applyEnvelope(
   record: SessionRecord,
@@ -19,6 +25,7 @@ export function applyEnvelope(
   seq: number,
   sender: string,
   now: number,
+  readerLang: string | null = null,
 ): Change | null {
   const sentAt = Math.min(envelope.ts, now);
   switch (envelope.type) {
@@ -45,7 +52,35 @@ export function applyEnvelope(
     case 'timer':
       record.timerSeconds = envelope.seconds;
       return { kind: 'timer', seconds: envelope.seconds, by: sender };
+    case 'translation': {
+      if (readerLang === null || !sameLanguage(envelope.lang, readerLang)) return null;
+      const message = record.messages.find((item) => item.id === envelope.ref);
+      if (message === undefined) return null;
+      message.translation = {
+        body: envelope.body,
+        lang: envelope.lang,
+        route: envelope.route,
+        engine: envelope.engine,
+      };
+      return { kind: 'translated', message };
+    }
+    case 'caption':
+      if (readerLang === null || !sameLanguage(envelope.lang, readerLang)) return null;
+      return {
+        kind: 'caption',
+        speaker: envelope.speaker,
+        body: envelope.body,
+        final: envelope.final,
+        route: envelope.route,
+      };
+    case 'profile':
+      return null;
   }
+}
+
+/** The same language for a reader: "pt-BR" reads "pt". */
+export function sameLanguage(a: string, b: string): boolean {
+  return a.split('-')[0]!.toLowerCase() === b.split('-')[0]!.toLowerCase();
 }
 
 /** Drop expired texts; returns the ids removed. */

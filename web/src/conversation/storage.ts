@@ -29,6 +29,8 @@ export interface StoredMessage {
   body: string;
   sentAt: number; // the sender's clock, never later than our receipt
   expiresAt: number | null;
+  /** The interpreter's translation into this reader's language, if any. */
+  translation?: { body: string; lang: string; route: string[]; engine: string };
 }
 
 export interface SessionRecord {
@@ -39,6 +41,8 @@ export interface SessionRecord {
   timerSeconds: number;
   /** Display names and roles of everyone seen in the group, kept for old messages. */
   names?: Record<string, { displayName: string | null; role: string | null }>;
+  /** "Keep my messages out of interpretation" (docs/interpretation.md). */
+  interpretOptOut?: boolean;
 }
 
 export function sessionKey(memberId: string, sessionId: string): string {

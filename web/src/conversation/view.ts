@@ -186,6 +186,33 @@ export async function conversationPage(
       ),
       h('p', { class: 'message-body', dir: 'auto', id: `message-body-${message.id}` }, message.body),
     );
+    const translation = message.translation;
+    if (translation !== undefined) {
+      // The reader's language first; the original one tap away (docs/interpretation.md).
+      const body = item.querySelector<HTMLElement>('.message-body')!;
+      const label = h(
+        'p',
+        { class: 'message-translated hint', id: `message-translated-${message.id}` },
+        context.t('conversation.machine_translated', { route: translation.route.join(' → ') }),
+      );
+      const toggle = h('button', {
+        type: 'button',
+        class: 'secondary small message-toggle',
+        'aria-pressed': 'false',
+        'aria-controls': `message-body-${message.id}`,
+      });
+      const show = (original: boolean): void => {
+        body.textContent = original ? message.body : translation.body;
+        body.lang = original ? '' : translation.lang;
+        body.dataset.showing = original ? 'original' : 'translation';
+        toggle.setAttribute('aria-pressed', String(original));
+        toggle.textContent = context.t(original ? 'conversation.show_translation' : 'conversation.show_original');
+        label.hidden = original;
+      };
+      toggle.addEventListener('click', () => show(body.dataset.showing !== 'original'));
+      show(false);
+      body.after(label, toggle);
+    }
     if (own) {
       const remove = h(
         'button',
@@ -251,43 +278,99 @@ export async function conversationPage(
     );
   };
 
-  const client: ConversationClient = new ConversationClient(store, token, myId, sessionId, {
-    status(value: Status, detail?: string) {
-      if (!context.isActive()) return;
-      status.textContent = context.t(STATUS_KEYS[value]);
-      status.dataset.status = value;
-      const usable = value === 'ready';
-      sendButton.disabled = !usable;
-      timerSelect.disabled = !usable;
-      if (value === 'removed') {
-        code.textContent = '—';
-        replaceChildren(memberList);
-      }
-      if (detail === 'history_expired') showMessage(errors, context.t('conversation.history_expired'), detail);
-      else if (detail && value !== 'closed')
-        showMessage(errors, context.t('conversation.refused', { reason: detail }), detail);
-    },
-    change(change: Change) {
-      if (!context.isActive()) return;
-      if (change.kind === 'added') {
-        messageList.append(renderMessage(change.message));
-        empty.hidden = true;
-      } else if (change.kind === 'deleted') {
-        dropMessages([change.id]);
-      } else {
-        timerSelect.value = String(change.seconds);
-        const who =
-          change.by === myId ? context.t('conversation.you') : (client.nameOf(change.by).displayName ?? change.by);
-        const note = context.t('conversation.timer_set', { name: who, value: timerLabel(context, change.seconds) });
-        timerNote.textContent = note;
-        context.announce(note);
-      }
-    },
-    roster: renderRoster,
-    expired(ids: string[]) {
-      if (context.isActive()) dropMessages(ids);
-    },
+  const captions = h('div', { id: 'conversation-captions', class: 'captions', 'aria-live': 'polite' });
+  const captionsSection = h(
+    'section',
+    { class: 'captions-section', 'aria-labelledby': 'captions-heading', hidden: true },
+    h('h3', { id: 'captions-heading' }, context.t('conversation.captions_heading')),
+    captions,
+  );
+  const optOutId = uid('conversation-interpret');
+  const optOut = h('input', {
+    type: 'checkbox',
+    id: optOutId,
+    name: 'interpret_opt_out',
+    'aria-describedby': 'conversation-interpret-hint',
   });
+  optOut.addEventListener('change', () => {
+    clearError(errors);
+    client.setInterpretOptOut(optOut.checked).catch((error: unknown) => showError(context, errors, error));
+  });
+  const optOutField = h(
+    'div',
+    { class: 'checkbox interpret-opt-out' },
+    optOut,
+    ' ',
+    h('label', { for: optOutId }, context.t('conversation.interpret_opt_out')),
+    h('p', { class: 'hint', id: 'conversation-interpret-hint' }, context.t('conversation.interpret_opt_out_hint')),
+  );
+
+  const client: ConversationClient = new ConversationClient(
+    store,
+    token,
+    myId,
+    sessionId,
+    {
+      status(value: Status, detail?: string) {
+        if (!context.isActive()) return;
+        status.textContent = context.t(STATUS_KEYS[value]);
+        status.dataset.status = value;
+        const usable = value === 'ready';
+        sendButton.disabled = !usable;
+        timerSelect.disabled = !usable;
+        if (value === 'removed') {
+          code.textContent = '—';
+          replaceChildren(memberList);
+        }
+        if (detail === 'history_expired') showMessage(errors, context.t('conversation.history_expired'), detail);
+        else if (detail && value !== 'closed')
+          showMessage(errors, context.t('conversation.refused', { reason: detail }), detail);
+      },
+      change(change: Change) {
+        if (!context.isActive()) return;
+        if (change.kind === 'translated') {
+          const item = messageList.querySelector<HTMLLIElement>(
+            `li[data-message-id="${CSS.escape(change.message.id)}"]`,
+          );
+          item?.replaceWith(renderMessage(change.message));
+        } else if (change.kind === 'caption') {
+          if (!change.final) return;
+          const who =
+            change.speaker === myId ? context.t('conversation.you') : (client.nameOf(change.speaker).displayName ?? '');
+          captions.append(
+            h(
+              'p',
+              { class: 'caption' },
+              h('span', { class: 'message-sender', dir: 'auto' }, who),
+              ' ',
+              h('span', { dir: 'auto' }, change.body),
+            ),
+          );
+          while (captions.childElementCount > 5) captions.firstElementChild?.remove();
+          captionsSection.hidden = false;
+        } else if (change.kind === 'added') {
+          messageList.append(renderMessage(change.message));
+          empty.hidden = true;
+        } else if (change.kind === 'deleted') {
+          dropMessages([change.id]);
+        } else {
+          timerSelect.value = String(change.seconds);
+          const who =
+            change.by === myId ? context.t('conversation.you') : (client.nameOf(change.by).displayName ?? change.by);
+          const note = context.t('conversation.timer_set', { name: who, value: timerLabel(context, change.seconds) });
+          timerNote.textContent = note;
+          context.announce(note);
+        }
+      },
+      roster: renderRoster,
+      expired(ids: string[]) {
+        if (context.isActive()) dropMessages(ids);
+      },
+    },
+    location.origin,
+    me.member.language,
+    me.member.display_name,
+  );
 
   const leaveButton = h(
     'button',
@@ -344,7 +427,9 @@ export async function conversationPage(
         h('h2', { id: 'conversation-heading' }, context.t('conversation.heading')),
         empty,
         messageList,
+        captionsSection,
         composer,
+        optOutField,
       ),
       h(
         'aside',
@@ -376,5 +461,6 @@ export async function conversationPage(
   }
   if (!context.isActive()) return;
   renderAll();
+  optOut.checked = client.interpretOptOut;
   timerSelect.value = String(client.record?.timerSeconds ?? 0);
 }
