@@ -22,7 +22,7 @@ def test_a_conversation_text_is_interpretable_with_unknown_language() -> None:
 
 
 def test_plain_utf8_is_text_identified_by_its_seq() -> None:
-    assert envelope.decode(b"just words", 7) == envelope.Text("seq:7", None, "just words")
+    assert envelope.decode(b"just words", 7) == envelope.Text("seq-7", None, "just words")
     assert envelope.decode(b"\xff\xfe", 7) is None
     assert envelope.decode(b'{"v": 1, "type": "mystery"}', 7) is None
 

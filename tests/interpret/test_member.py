@@ -80,7 +80,7 @@ def test_language_comes_from_the_profile_then_identification() -> None:
     it.on_event(profile("amina", "en"))
     it.on_event(profile("beatriz", "es"))
     (from_profile,) = translations(it.on_event(Message(3, "amina", b"Save the oceans")))
-    assert from_profile.source_lang == "en" and from_profile.ref == "seq:3"
+    assert from_profile.source_lang == "en" and from_profile.ref == "seq-3"
     (identified,) = translations(it.on_event(Message(4, "stranger", b"Hola")))
     assert (identified.source_lang, identified.lang, identified.text) == ("es", "en", "Hello")
 

@@ -16,7 +16,8 @@ any of this; the server relays ciphertext.
 - ``caption``: a speech caption (``speaker``, ``utterance``, ``final``, ``start``,
   ``end`` in seconds of the speaker's audio, ``route``).
 
-A message that is not such JSON is read as plain UTF-8 text (its id is ``seq:N``).
+A message that is not such JSON is read as plain UTF-8 text; its id is ``seq-N``, as
+the browser names it.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def decode(data: bytes, seq: int) -> Envelope | None:
     except ValueError:
         body = None
     if not isinstance(body, dict) or body.get("v") != VERSION:
-        return Text(f"seq:{seq}", None, raw) if raw.strip() else None
+        return Text(f"seq-{seq}", None, raw) if raw.strip() else None
     try:
         return _decode(body, seq)
     except (KeyError, TypeError, ValueError):
@@ -140,7 +141,7 @@ def _decode(body: dict[str, Any], seq: int) -> Envelope | None:
     kind = body.get("type")
     if kind == "text":
         lang = body.get("lang")
-        return Text(str(body.get("id") or f"seq:{seq}"), str(lang) if lang else None,
+        return Text(str(body.get("id") or f"seq-{seq}"), str(lang) if lang else None,
                     str(body["body"]), body.get("interpret", True) is not False)  # fmt: skip
     if kind == "profile":
         return Profile(str(body["lang"]), body.get("interpret", True) is not False,
