@@ -3,6 +3,8 @@
 import { ApiError } from '../api';
 import type { Context } from '../context';
 import { h, replaceChildren, uid } from '../dom';
+import type { MessageKey } from '../i18n';
+import { isCredentialRejected, noAccess } from './common';
 
 /** Escape a value for use inside a double-quoted CSS attribute selector. */
 export function quoteAttr(value: string): string {
@@ -125,6 +127,21 @@ export function showError(context: Context, region: HTMLElement, error: unknown,
     detail ? h('p', { class: 'error-detail' }, context.t('error.server_said', { message: detail })) : null,
   );
   if (form && error instanceof ApiError && error.field) markInvalid(form, error.field, region.id);
+}
+
+/**
+ * A page's data failed to load: the no-access page when the credential was rejected,
+ * otherwise the page title with the error under it.
+ */
+export function showLoadFailure(context: Context, root: HTMLElement, error: unknown, titleKey: MessageKey): void {
+  replaceChildren(root);
+  if (isCredentialRejected(error)) {
+    noAccess(context, root);
+    return;
+  }
+  const errors = errorRegion();
+  root.append(h('h1', { tabindex: -1 }, context.t(titleKey)), errors);
+  showError(context, errors, error);
 }
 
 export function showMessage(region: HTMLElement, message: string, code = 'invalid'): void {

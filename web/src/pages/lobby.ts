@@ -1,7 +1,7 @@
 // `/d/<dialogue_id>`: the dialogue, who you are in it, and its sessions with
 // capacity, schedule and a Join/Leave button. Refreshes every 5 s and on focus.
-import { dialogueSummary, isCredentialRejected, languageList, loading, noAccess, roleName } from '../components/common';
-import { clearError, errorRegion, quoteAttr, showError } from '../components/forms';
+import { dialogueSummary, languageList, loading, noAccess, roleName } from '../components/common';
+import { clearError, errorRegion, quoteAttr, showError, showLoadFailure } from '../components/forms';
 import type { Context } from '../context';
 import { h, replaceChildren } from '../dom';
 import { consultPath, conversationPath, dashboardPath } from '../router';
@@ -96,14 +96,7 @@ export async function lobbyPage(root: HTMLElement, context: Context, dialogueId:
     [me, sessions] = await Promise.all([context.api.me(token), context.api.sessions(dialogueId, token)]);
   } catch (error) {
     if (!context.isActive()) return;
-    replaceChildren(root);
-    if (isCredentialRejected(error)) {
-      noAccess(context, root);
-    } else {
-      const errors = errorRegion();
-      root.append(h('h1', { tabindex: -1 }, context.t('lobby.title')), errors);
-      showError(context, errors, error);
-    }
+    showLoadFailure(context, root, error, 'lobby.title');
     return;
   }
   if (!context.isActive()) return;

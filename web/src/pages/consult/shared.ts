@@ -1,8 +1,8 @@
 // What the consultation pages share: loading the member, the navigation
 // between the views, the fixed lists of reasons, and statement text display.
 import { ApiError } from '../../api';
-import { isCredentialRejected, loading, noAccess } from '../../components/common';
-import { errorRegion, showError } from '../../components/forms';
+import { loading, noAccess } from '../../components/common';
+import { showLoadFailure } from '../../components/forms';
 import type { Context } from '../../context';
 import { h, replaceChildren } from '../../dom';
 import type { MessageKey } from '../../i18n';
@@ -152,13 +152,11 @@ export async function loadMember(
     if (me.dialogue.id !== dialogueId) throw new Error('credential for another dialogue');
   } catch (error) {
     if (!context.isActive()) return null;
-    replaceChildren(root);
-    if (isCredentialRejected(error) || !(error instanceof ApiError)) {
-      noAccess(context, root);
+    if (error instanceof ApiError) {
+      showLoadFailure(context, root, error, titleKey);
     } else {
-      const errors = errorRegion();
-      root.append(h('h1', { tabindex: -1 }, context.t(titleKey)), errors);
-      showError(context, errors, error);
+      replaceChildren(root);
+      noAccess(context, root); // a credential for another dialogue
     }
     return null;
   }

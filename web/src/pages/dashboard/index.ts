@@ -1,8 +1,8 @@
 // `/d/<dialogue_id>/dashboard`: conveners (and, for sessions and participant
 // invites, facilitators) create sessions and invite links, revoke invites and
 // see counts.
-import { isCredentialRejected, loading, noAccess, roleName } from '../../components/common';
-import { errorRegion, showError } from '../../components/forms';
+import { loading, noAccess, roleName } from '../../components/common';
+import { errorRegion, showError, showLoadFailure } from '../../components/forms';
 import type { Context } from '../../context';
 import { h, replaceChildren } from '../../dom';
 import type { MessageKey } from '../../i18n';
@@ -25,14 +25,7 @@ export async function dashboardPage(root: HTMLElement, context: Context, dialogu
     me = await context.api.me(token);
   } catch (error) {
     if (!context.isActive()) return;
-    replaceChildren(root);
-    if (isCredentialRejected(error)) {
-      noAccess(context, root);
-    } else {
-      const errors = errorRegion();
-      root.append(h('h1', { tabindex: -1 }, context.t('dashboard.title')), errors);
-      showError(context, errors, error);
-    }
+    showLoadFailure(context, root, error, 'dashboard.title');
     return;
   }
   if (!context.isActive()) return;
