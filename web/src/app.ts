@@ -6,7 +6,6 @@ import { CredentialStore } from './credentials';
 import { h, replaceChildren } from './dom';
 import { I18n, UI_LANGUAGES, type UiLanguage, matchUiLanguage, pickLanguage } from './i18n';
 import { conversationPage } from './conversation/view';
-import { meetingPage } from './media/view';
 import { contributePage } from './pages/consult/contribute';
 import { minePage } from './pages/consult/mine';
 import { moderationPage } from './pages/consult/moderation';
@@ -181,7 +180,7 @@ export class App {
       case 'conversation':
         return conversationPage(main, context, route.dialogueId, route.sessionId);
       case 'meeting':
-        return meetingPage(main, context, route.dialogueId, route.sessionId);
+        return conversationPage(main, context, route.dialogueId, route.sessionId, { meeting: true });
       case 'notFound':
         return notFoundPage(main, context);
     }

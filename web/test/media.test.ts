@@ -15,7 +15,11 @@ import {
   peekKeyId,
   splitKeyId,
 } from '../src/media/sframe';
-import { MEDIA_STRINGS, mediaText } from '../src/media/strings';
+import { I18n } from '../src/i18n';
+import { PushedKeySource } from '../src/media/keys';
+import { EXPORTER_LABEL, EXPORTER_LENGTH } from '../src/media/sframe';
+import * as mls from '../src/conversation/mls';
+import { Log, newMember } from './memberLog';
 import { matchRoute, meetingPath } from '../src/router';
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
@@ -111,14 +115,47 @@ describe('meeting helpers', () => {
   });
 });
 
-describe('media strings', () => {
-  it('has identical keys in en, fr and ar', () => {
-    const keys = Object.keys(MEDIA_STRINGS.en).sort();
-    expect(Object.keys(MEDIA_STRINGS.fr).sort()).toEqual(keys);
-    expect(Object.keys(MEDIA_STRINGS.ar).sort()).toEqual(keys);
+describe('meeting strings', () => {
+  it('live in the interface catalogues', () => {
+    expect(new I18n('fr').t('meeting.screen_of', { name: 'Pia' })).toBe('Écran de Pia');
+    expect(new I18n('en').t('meeting.join_button')).toBe('Join the meeting with video and audio');
   });
-  it('fills parameters and falls back to English', () => {
-    expect(mediaText('fr', 'screen_of', { name: 'Pia' })).toBe('Écran de Pia');
-    expect(mediaText('xx', 'title')).toBe('Meeting');
+});
+
+describe('frame keys from the MLS group', () => {
+  const epochOf = async (state: mls.ClientState) => {
+    const source = new PushedKeySource();
+    source.pushState(state, mls.ownLeafIndex(state));
+    const epoch = source.currentEpoch()!;
+    return {
+      epoch: epoch.epoch,
+      sender: epoch.senderIndex,
+      secret: hex(await epoch.exporterSecret(EXPORTER_LABEL, EXPORTER_LENGTH)),
+    };
+  };
+
+  it('every member derives the same exporter, with its own leaf as sender index; a removal rekeys', async () => {
+    const log = new Log();
+    const members = await Promise.all(['alice', 'bob', 'carol'].map((id) => newMember(id)));
+    const [alice, bob, carol] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
+    for (const member of members) log.add(member);
+    await log.handle(alice, await alice.onReady(null));
+    await log.handle(bob, await bob.onReady({}));
+    await log.handle(carol, await carol.onReady({}));
+    const before = await Promise.all(members.map((m) => epochOf(m.state!)));
+    expect(new Set(before.map((e) => e.secret)).size).toBe(1);
+    expect(new Set(before.map((e) => e.epoch))).toEqual(new Set([2]));
+    expect(before.map((e) => e.sender)).toEqual(
+      members.map((m) => mls.members(m.state!).find(([, id]) => id === m.memberId)![0]),
+    );
+    expect(new Set(before.map((e) => e.sender)).size).toBe(3);
+
+    await log.handle(alice, await alice.onControl({ type: 'member_removed', member_id: 'carol', by: 'facilitator' }));
+    expect(carol.removed).toBe(true);
+    const [a, b] = await Promise.all([alice, bob].map((m) => epochOf(m.state!)));
+    expect(a!.epoch).toBe(3);
+    expect(a!.secret).toBe(b!.secret);
+    expect(a!.secret).not.toBe(before[0]!.secret);
+    expect((await epochOf(carol.state!)).secret).not.toBe(a!.secret); // carol cannot follow
   });
 });

@@ -7,6 +7,7 @@ import { fromBase64 } from './bytes';
 import { decodeEntries } from './frames';
 import { HttpClient, HttpError } from './http';
 import { keysOf, loadIdentity, topUp, type KeyPackageStatus } from './keyPackages';
+import { PushedKeySource, type MediaEpoch, type MediaKeySource } from '../media/keys';
 import { Member, type Output, type ReadyGroup } from './member';
 import * as mls from './mls';
 import type { ConversationStore, Identity, SessionRecord } from './storage';
@@ -35,8 +36,16 @@ interface GroupBody {
   roster: { member_id: string; display_name: string | null; role: string | null }[];
 }
 
-export class ConversationClient {
+/**
+ * The client is also the meeting's MediaKeySource (docs/media.md): the current epoch's
+ * exporter and our leaf index, announced after every epoch change (a join, a removal,
+ * our own commit) and as null once we are out of the group.
+ */
+export class ConversationClient implements MediaKeySource {
   private member: Member | null = null;
+  private readonly mediaKeys = new PushedKeySource();
+  /** `epoch:leaf` last announced to the meeting, so that it rekeys once per epoch. */
+  private announcedEpoch: string | null = null;
   private identity: Identity | null = null;
   record: SessionRecord | null = null;
   private ws: WebSocket | null = null;
@@ -65,6 +74,34 @@ export class ConversationClient {
     private readonly displayName: string = '',
   ) {
     this.http = new HttpClient(token);
+  }
+
+  // -- MediaKeySource ----------------------------------------------------------------------
+  currentEpoch(): MediaEpoch | null {
+    return this.mediaKeys.currentEpoch();
+  }
+
+  onEpochChange(cb: (epoch: MediaEpoch | null) => void): () => void {
+    return this.mediaKeys.onEpochChange(cb);
+  }
+
+  /** Tell the meeting about the group's epoch if it changed; null when we are out. */
+  private announceEpoch(): void {
+    const member = this.member;
+    const state = member?.state ?? null;
+    if (member === null || state === null || !member.active) return; // removal: leaveMediaEpochs
+    const leaf = mls.ownLeafIndex(state);
+    const key = `${mls.epochOf(state)}:${leaf}`;
+    if (key === this.announcedEpoch) return;
+    this.announcedEpoch = key;
+    this.mediaKeys.pushState(state, leaf);
+  }
+
+  /** The group is gone for us (removed, or lost by the server): the meeting stops. */
+  private leaveMediaEpochs(): void {
+    if (this.announcedEpoch === 'out') return;
+    this.announcedEpoch = 'out';
+    this.mediaKeys.push(null);
   }
 
   nameOf(memberId: string): RosterEntry {
@@ -172,6 +209,7 @@ export class ConversationClient {
   }
 
   private setStatus(status: Status, detail?: string): void {
+    if (status === 'removed' || detail === 'group_lost') this.leaveMediaEpochs();
     this.status = status;
     this.listener.status(status, detail);
   }
@@ -255,6 +293,7 @@ export class ConversationClient {
       this.outbox = [];
       for (const frame of waiting) this.ws?.send(frame);
       await this.emit(await member.onControl(body));
+      this.announceEpoch(); // a stored state that no commit moved on
       if (member.active) this.setStatus('ready');
     } else {
       await this.emit(await member.onControl(body));
@@ -291,6 +330,7 @@ export class ConversationClient {
           this.onMessage(output.seq, output.sender, output.data);
           break;
         case 'roster':
+          this.announceEpoch();
           if (this.ready) this.setStatus('ready');
           await this.refreshRoster();
           await this.announceProfile(output.members);

@@ -271,3 +271,8 @@ export function loadState(data: Uint8Array): ClientState {
   if (decoded === undefined) throw new Error('stored group state does not decode');
   return { ...decoded[0], clientConfig: defaultClientConfig };
 }
+
+/** Our own leaf index in the tree (ts-mls keeps it with our private path keys). */
+export function ownLeafIndex(state: ClientState): number {
+  return state.privatePath.leafIndex;
+}

@@ -8,7 +8,9 @@ import { errorRegion, showError, showMessage, clearError } from '../components/f
 import type { Context } from '../context';
 import { h, replaceChildren, uid } from '../dom';
 import type { MessageKey } from '../i18n';
-import { lobbyPath } from '../router';
+import type { MediaAdmission } from '../media/meeting';
+import { type MountedMeeting, mountMeeting } from '../media/view';
+import { conversationPath, lobbyPath, meetingPath } from '../router';
 import type { Me, Role, Session } from '../types';
 import { ConversationClient, type RosterEntry, type Status } from './client';
 import type { Change } from './conversation';
@@ -45,11 +47,17 @@ function isRole(value: string | null): value is Role {
   return value === 'convener' || value === 'facilitator' || value === 'participant';
 }
 
+export interface ConversationOptions {
+  /** Join the meeting at once (the route `/d/<d>/s/<s>/meeting`). */
+  meeting?: boolean;
+}
+
 export async function conversationPage(
   root: HTMLElement,
   context: Context,
   dialogueId: string,
   sessionId: string,
+  options: ConversationOptions = {},
 ): Promise<void> {
   const token = context.credentials.get(dialogueId);
   if (!token) {
@@ -318,6 +326,8 @@ export async function conversationPage(
         const usable = value === 'ready';
         sendButton.disabled = !usable;
         timerSelect.disabled = !usable;
+        // Out of the group: no keys for a meeting (a mounted one stops by itself).
+        joinMeeting.disabled = value === 'removed' || value === 'closed';
         if (value === 'removed') {
           code.textContent = '—';
           replaceChildren(memberList);
@@ -411,6 +421,47 @@ export async function conversationPage(
     client.setTimer(Number(timerSelect.value)).catch((error: unknown) => showError(context, errors, error));
   });
 
+  // The meeting: video and audio whose frame keys come from this conversation's group
+  // (the client is the meeting's MediaKeySource; docs/media.md).
+  const meetingArea = h('div', { id: 'meeting', class: 'meeting' });
+  const joinMeeting = h(
+    'button',
+    { type: 'button', id: 'meeting-join', class: 'primary', 'aria-describedby': 'meeting-intro' },
+    context.t('meeting.join_button'),
+  );
+  let mounted: MountedMeeting | null = null;
+  const showUrl = (path: string): void => {
+    // The address says whether the meeting is joined (a reload rejoins), without re-rendering.
+    if (context.isActive() && location.pathname !== path) history.replaceState(history.state, '', path);
+  };
+  const startMeeting = (): void => {
+    if (mounted !== null) return;
+    joinMeeting.hidden = true;
+    mounted = mountMeeting(meetingArea, context, {
+      keys: client,
+      admit: () =>
+        context.api.request<MediaAdmission>('POST', `/sessions/${encodeURIComponent(sessionId)}/media`, { token }),
+      displayName: me.member.display_name,
+      onLeave: () => {
+        mounted = null;
+        joinMeeting.hidden = false;
+        joinMeeting.focus();
+        context.announce(context.t('meeting.closed'));
+        showUrl(conversationPath(dialogueId, sessionId));
+      },
+    });
+    showUrl(meetingPath(dialogueId, sessionId));
+  };
+  joinMeeting.addEventListener('click', startMeeting);
+  const meetingSection = h(
+    'section',
+    { class: 'panel meeting-section', 'aria-labelledby': 'meeting-heading' },
+    h('h2', { id: 'meeting-heading' }, context.t('meeting.title')),
+    h('p', { class: 'hint', id: 'meeting-intro' }, context.t('meeting.intro')),
+    joinMeeting,
+    meetingArea,
+  );
+
   replaceChildren(
     root,
     h('h1', { tabindex: -1, dir: 'auto' }, session.topic),
@@ -418,6 +469,7 @@ export async function conversationPage(
     h('p', { class: 'notice e2ee-note' }, context.t('conversation.e2ee_note')),
     status,
     errors,
+    meetingSection,
     h(
       'div',
       { class: 'conversation-layout' },
@@ -450,9 +502,11 @@ export async function conversationPage(
   );
 
   context.onCleanup(() => {
+    mounted?.unmount();
     client.close();
     store.close();
   });
+  if (options.meeting) startMeeting();
   try {
     await client.start();
   } catch (error) {

@@ -90,11 +90,15 @@ export class Meeting {
   private timers: ReturnType<typeof setTimeout>[] = [];
   private ticker: ReturnType<typeof setInterval> | null = null;
   private unsubscribeKeys: (() => void) | null = null;
+  private keys: MediaKeySource;
+  /** Epoch changes apply in arrival order even though deriving their keys is async. */
+  private epochSeq = 0;
   private closed = false;
   onchange: () => void = () => undefined;
 
   constructor(private readonly deps: MeetingDeps) {
     this.support = detectSupport(deps.win ?? window);
+    this.keys = deps.keys;
   }
 
   private set(state: MeetingState, reason = ''): void {
@@ -113,8 +117,8 @@ export class Meeting {
       return;
     }
     this.crypto = new FrameCrypto(this.support.mode);
-    this.unsubscribeKeys = this.deps.keys.onEpochChange((epoch) => void this.applyEpoch(epoch));
-    const current = this.deps.keys.currentEpoch();
+    this.unsubscribeKeys = this.keys.onEpochChange((epoch) => void this.applyEpoch(epoch));
+    const current = this.keys.currentEpoch();
     if (current === null) {
       this.set('waiting_keys');
       return; // applyEpoch connects when the first epoch arrives
@@ -122,8 +126,23 @@ export class Meeting {
     await this.applyEpoch(current);
   }
 
+  /**
+   * Take frame keys from ``source`` from now on (its current epoch at once); the previous
+   * source is no longer listened to.  The conversation view never needs this: it gives the
+   * conversation client at construction.  Harnesses and tests use it.
+   */
+  async useKeys(source: MediaKeySource): Promise<void> {
+    this.unsubscribeKeys?.();
+    this.keys = source;
+    if (!this.crypto || this.closed) return;
+    this.unsubscribeKeys = source.onEpochChange((epoch) => void this.applyEpoch(epoch));
+    const current = source.currentEpoch();
+    if (current !== null) await this.applyEpoch(current);
+  }
+
   private async applyEpoch(epoch: ReturnType<MediaKeySource['currentEpoch']>): Promise<void> {
     if (!this.crypto || this.closed) return;
+    const seq = ++this.epochSeq;
     if (epoch === null) {
       // Removed from the group: no key any more; leave the media.
       this.crypto.setEpoch(null);
@@ -131,10 +150,13 @@ export class Meeting {
       this.stop('removed');
       return;
     }
-    this.crypto.setEpoch(await epochKeys(epoch));
+    const keys = await epochKeys(epoch);
+    if (seq !== this.epochSeq || !this.crypto || this.closed) return; // a later epoch won
+    this.crypto.setEpoch(keys);
     this.epoch = epoch.epoch;
     for (const remote of this.remotes.values()) if (remote.paused) void this.resume(remote);
-    if (this.state === 'waiting_keys' || this.state === 'idle') await this.connect();
+    const rejoined = this.state === 'closed' && this.reason === 'removed'; // back in the group
+    if (this.state === 'waiting_keys' || this.state === 'idle' || rejoined) await this.connect();
     else this.onchange();
   }
 

@@ -1,94 +1,126 @@
-// `/d/<dialogue>/s/<session>/meeting`: the session's encrypted video and audio meeting.
-//
-// Keys come from the conversation's MLS group through a MediaKeySource.  Until the
-// conversation view hands its epochs over directly, the page listens for them on the
-// `indaba:media-epoch` window event ({epoch, senderIndex, secret: number[]}), which the
-// conversation client (same origin, same page) dispatches; see docs/media.md.
+// The session's encrypted video and audio meeting, mounted inside the conversation page
+// (web/src/conversation/view.ts): the "Join the meeting" button mounts it, its leave
+// button unmounts it, and the route `/d/<dialogue>/s/<session>/meeting` opens the
+// conversation with the meeting joined.  Frame keys come from the conversation's MLS
+// group through a MediaKeySource (the ConversationClient); see docs/media.md.
 import type { Context } from '../context';
 import { h, replaceChildren } from '../dom';
-import { conversationPath } from '../router';
+import type { MessageKey } from '../i18n';
+import type { MediaKeySource } from './keys';
 import { type MediaAdmission, Meeting } from './meeting';
-import { PushedKeySource } from './keys';
-import { type MediaKey, mediaText } from './strings';
 import './media.css';
 
-export const EPOCH_EVENT = 'indaba:media-epoch';
+export interface MeetingOptions {
+  /** The current epoch's exporter and its changes: the conversation client. */
+  keys: MediaKeySource;
+  /** POST /api/sessions/{id}/media: a ticket for the session's VideoRoom. */
+  admit(): Promise<MediaAdmission>;
+  displayName: string;
+  /** Called after the person pressed "Leave the meeting" (the meeting is unmounted). */
+  onLeave?: () => void;
+}
 
-export async function meetingPage(
-  root: HTMLElement,
-  context: Context,
-  dialogueId: string,
-  sessionId: string,
-): Promise<void> {
-  const lang = context.i18n.lang;
-  const t = (key: MediaKey, params?: Record<string, string | number>) => mediaText(lang, key, params);
-  context.setTitle(t('title'));
-  const token = context.credentials.get(dialogueId);
-  const me = token ? await context.api.me(token).catch(() => null) : null;
-  if (!context.isActive()) return;
-  const keys = new PushedKeySource();
-  const onEpoch = (event: Event) => {
-    const detail = (event as CustomEvent).detail as { epoch: number; senderIndex: number; secret: number[] } | null;
-    if (detail === null) keys.push(null);
-    else keys.pushSecret(detail.epoch, detail.senderIndex, new Uint8Array(detail.secret));
-  };
-  window.addEventListener(EPOCH_EVENT, onEpoch);
-  context.onCleanup(() => window.removeEventListener(EPOCH_EVENT, onEpoch));
+export interface MountedMeeting {
+  readonly meeting: Meeting;
+  /** Stop the media and remove the meeting's elements. */
+  unmount(): void;
+}
 
+type MeetingWindow = Window & { indabaMeeting?: Meeting };
+
+const STATE_KEYS: Record<string, MessageKey> = {
+  waiting_keys: 'meeting.e2ee_waiting',
+  idle: 'meeting.connecting',
+  connecting: 'meeting.connecting',
+  reconnecting: 'meeting.reconnecting',
+  unavailable: 'meeting.unavailable',
+  live: 'meeting.live',
+};
+
+function stateKey(meeting: Meeting): MessageKey {
+  if (meeting.state === 'unsupported') {
+    if (meeting.reason === 'no_webrtc') return 'meeting.unsupported_no_webrtc';
+    if (meeting.reason === 'no_crypto') return 'meeting.unsupported_no_crypto';
+    return 'meeting.unsupported_no_transform';
+  }
+  if (meeting.state === 'closed') {
+    if (meeting.reason === 'removed') return 'meeting.removed';
+    if (meeting.reason === 'not_admitted') return 'meeting.not_admitted';
+    return 'meeting.closed';
+  }
+  return STATE_KEYS[meeting.state] ?? 'meeting.connecting';
+}
+
+/** Render the meeting into ``container`` and start it; the window gets `indabaMeeting`. */
+export function mountMeeting(container: HTMLElement, context: Context, options: MeetingOptions): MountedMeeting {
+  const t = context.t.bind(context);
   const meeting = new Meeting({
-    admit: async () => {
-      return context.api.request<MediaAdmission>('POST', `/sessions/${encodeURIComponent(sessionId)}/media`, {
-        token: token ?? '',
-      });
-    },
-    keys,
-    displayName: me?.member.display_name ?? '',
+    admit: options.admit,
+    keys: options.keys,
+    displayName: options.displayName,
     origin: context.origin,
   });
-  context.onCleanup(() => meeting.stop());
 
   const status = h('p', { id: 'meeting-status', role: 'status' });
   const e2ee = h('p', { id: 'meeting-e2ee', class: 'meeting-e2ee' });
   const tiles = h('div', { id: 'meeting-tiles', class: 'meeting-grid' });
-  const controls = h('div', { class: 'meeting-controls', role: 'toolbar' });
+  const controls = h('div', { class: 'meeting-controls', role: 'toolbar', 'aria-label': t('meeting.title') });
+  const devices = h('p', { class: 'meeting-devices' });
   let speakerView = false;
+  let mounted = true;
   const videos = new Map<number, HTMLVideoElement>();
 
   const button = (id: string, label: string, action: () => void | Promise<void>) => {
-    const b = h('button', { type: 'button', id }, label);
+    const b = h('button', { type: 'button', id, class: 'secondary' }, label);
     b.addEventListener('click', () => void action());
     return b;
   };
 
   async function deviceSelect(kind: 'audioinput' | 'videoinput', label: string): Promise<HTMLElement> {
     const select = h('select', { id: `meeting-${kind}` });
-    const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
-    for (const device of devices.filter((d) => d.kind === kind)) {
+    const found = await navigator.mediaDevices?.enumerateDevices().catch(() => []);
+    for (const device of (found ?? []).filter((d) => d.kind === kind)) {
       select.append(h('option', { value: device.deviceId }, device.label || device.deviceId.slice(0, 8)));
     }
     select.addEventListener('change', () => void meeting.useDevice(kind, select.value));
     return h('label', null, label, ' ', select);
   }
 
+  function leave(): void {
+    unmount();
+    options.onLeave?.();
+  }
+
   function renderControls(): void {
+    const closed = meeting.state === 'closed' || meeting.state === 'unsupported';
     replaceChildren(
       controls,
-      button('meeting-camera', t(meeting.cameraOn ? 'camera_off' : 'camera_on'), () =>
-        meeting.setCamera(!meeting.cameraOn),
-      ),
-      button('meeting-mic', t(meeting.micOn ? 'mic_off' : 'mic_on'), () => meeting.setMicrophone(!meeting.micOn)),
-      button('meeting-hand', t(meeting.hand ? 'hand_lower' : 'hand_raise'), () => meeting.setHand(!meeting.hand)),
-      button('meeting-screen', t(meeting.screen ? 'screen_stop' : 'screen_start'), () =>
-        meeting.shareScreen(!meeting.screen),
-      ),
-      button('meeting-audio-only', t(meeting.audioOnly ? 'audio_only_off' : 'audio_only_on'), () =>
-        meeting.setAudioOnly(!meeting.audioOnly),
-      ),
-      button('meeting-view', t(speakerView ? 'view_grid' : 'view_speaker'), () => {
-        speakerView = !speakerView;
-        render();
-      }),
-      button('meeting-leave', t('leave'), () => meeting.stop()),
+      ...(closed
+        ? []
+        : [
+            button('meeting-camera', t(meeting.cameraOn ? 'meeting.camera_off' : 'meeting.camera_on'), () =>
+              meeting.setCamera(!meeting.cameraOn),
+            ),
+            button('meeting-mic', t(meeting.micOn ? 'meeting.mic_off' : 'meeting.mic_on'), () =>
+              meeting.setMicrophone(!meeting.micOn),
+            ),
+            button('meeting-hand', t(meeting.hand ? 'meeting.hand_lower' : 'meeting.hand_raise'), () =>
+              meeting.setHand(!meeting.hand),
+            ),
+            button('meeting-screen', t(meeting.screen ? 'meeting.screen_stop' : 'meeting.screen_start'), () =>
+              meeting.shareScreen(!meeting.screen),
+            ),
+            button(
+              'meeting-audio-only',
+              t(meeting.audioOnly ? 'meeting.audio_only_off' : 'meeting.audio_only_on'),
+              () => meeting.setAudioOnly(!meeting.audioOnly),
+            ),
+            button('meeting-view', t(speakerView ? 'meeting.view_grid' : 'meeting.view_speaker'), () => {
+              speakerView = !speakerView;
+              render();
+            }),
+          ]),
+      button('meeting-leave', t('meeting.leave'), leave),
     );
   }
 
@@ -97,7 +129,7 @@ export async function meetingPage(
     name: string,
     stream: MediaStream | null,
     flags: { speaking?: boolean; hand?: boolean; paused?: boolean },
-  ) {
+  ): HTMLElement {
     const key = id === 'self' ? -1 : id;
     let video = videos.get(key);
     if (!video) {
@@ -107,48 +139,37 @@ export async function meetingPage(
     }
     if (stream && video.srcObject !== stream) video.srcObject = stream;
     const badges: string[] = [];
-    if (flags.hand) badges.push(`✋ ${t('hand_raised')}`);
-    if (flags.speaking) badges.push(t('speaking'));
-    if (flags.paused) badges.push(t('paused'));
-    const el = h(
+    if (flags.hand) badges.push(`✋ ${t('meeting.hand_raised')}`);
+    if (flags.speaking) badges.push(t('meeting.speaking'));
+    if (flags.paused) badges.push(t('meeting.paused'));
+    return h(
       'figure',
       { class: `meeting-tile${flags.speaking ? ' speaking' : ''}`, 'data-feed': String(id) },
       video,
       h('figcaption', { dir: 'auto' }, [name, ...badges].join(' · ')),
     );
-    return el;
   }
 
   function render(): void {
-    const state = meeting.state;
-    const stateKey: MediaKey =
-      state === 'unsupported'
-        ? meeting.reason === 'no_webrtc'
-          ? 'unsupported_no_webrtc'
-          : meeting.reason === 'no_crypto'
-            ? 'unsupported_no_crypto'
-            : 'unsupported_no_transform'
-        : state === 'waiting_keys'
-          ? 'e2ee_waiting'
-          : state === 'closed'
-            ? meeting.reason === 'removed'
-              ? 'removed'
-              : 'closed'
-            : state === 'idle'
-              ? 'connecting'
-              : state;
-    status.textContent = t(stateKey);
-    status.setAttribute('data-state', state);
-    e2ee.textContent = meeting.epoch === null ? t('e2ee_waiting') : t('e2ee_on', { epoch: meeting.epoch });
+    if (!mounted) return;
+    status.textContent = t(stateKey(meeting));
+    status.setAttribute('data-state', meeting.state);
+    e2ee.textContent =
+      meeting.epoch === null ? t('meeting.e2ee_waiting') : t('meeting.e2ee_on', { epoch: meeting.epoch });
     e2ee.setAttribute('data-mode', meeting.mode ?? 'none');
+    e2ee.setAttribute('data-epoch', meeting.epoch === null ? '' : String(meeting.epoch));
     renderControls();
     const remotes = [...meeting.remotes.values()];
     const shown = speakerView ? remotes.filter((r) => r.speaking || r.screen).slice(0, 1) : remotes;
     tiles.className = speakerView ? 'meeting-speaker' : 'meeting-grid';
+    const live = new Set<number>([-1, ...shown.map((r) => r.feed)]);
+    for (const feed of [...videos.keys()]) if (!live.has(feed)) videos.delete(feed);
     replaceChildren(
       tiles,
-      tile('self', t('you'), meeting.local, { hand: meeting.hand }),
-      ...shown.map((r) => tile(r.feed, r.screen ? t('screen_of', { name: r.display }) : r.display, r.stream, r)),
+      tile('self', t('meeting.you'), meeting.local, { hand: meeting.hand }),
+      ...shown.map((r) =>
+        tile(r.feed, r.screen ? t('meeting.screen_of', { name: r.display }) : r.display, r.stream, r),
+      ),
     );
     for (const remote of shown) {
       const width = videos.get(remote.feed)?.clientWidth ?? 0;
@@ -156,18 +177,29 @@ export async function meetingPage(
     }
   }
 
+  function unmount(): void {
+    if (!mounted) return;
+    mounted = false;
+    meeting.onchange = () => undefined;
+    meeting.stop();
+    for (const video of videos.values()) video.srcObject = null;
+    videos.clear();
+    replaceChildren(container);
+    const win = window as MeetingWindow;
+    if (win.indabaMeeting === meeting) delete win.indabaMeeting;
+  }
+
   meeting.onchange = render;
-  replaceChildren(
-    root,
-    h('h1', { tabindex: -1 }, t('title')),
-    e2ee,
-    status,
-    controls,
-    tiles,
-    h('p', null, await deviceSelect('videoinput', t('camera')), ' ', await deviceSelect('audioinput', t('microphone'))),
-    h('p', null, h('a', { href: conversationPath(dialogueId, sessionId) }, t('back'))),
-  );
+  replaceChildren(container, e2ee, status, controls, tiles, devices);
   render();
-  await meeting.start();
-  (window as unknown as { indabaMeeting?: Meeting }).indabaMeeting = meeting;
+  // The tests (and the console) reach the meeting here: its state, remotes and stats.
+  (window as MeetingWindow).indabaMeeting = meeting;
+  void meeting.start().then(async () => {
+    const selects = await Promise.all([
+      deviceSelect('videoinput', t('meeting.camera')),
+      deviceSelect('audioinput', t('meeting.microphone')),
+    ]);
+    if (mounted && meeting.state !== 'unsupported') replaceChildren(devices, selects[0], ' ', selects[1]);
+  });
+  return { meeting, unmount };
 }

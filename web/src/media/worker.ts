@@ -24,6 +24,8 @@ interface Epoch {
   senderIndex: number;
   secret: Uint8Array;
   retiredAt: number | null;
+  /** This epoch's derived sender keys, by KID. */
+  keys: Map<bigint, Promise<SFrameKey>>;
 }
 
 interface StreamOptions {
@@ -46,7 +48,6 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 const epochs: Epoch[] = [];
-const keys = new Map<string, Promise<SFrameKey>>();
 const counters = { ctr: 0n };
 const stats = new Map<string, { ok: number; failed: number; kid: string | null }>();
 
@@ -56,11 +57,10 @@ function current(): Epoch | null {
 
 function keyFor(epoch: Epoch, senderIndex: number): Promise<SFrameKey> {
   const kid = keyId(senderIndex, epoch.epoch);
-  const cacheKey = `${epoch.epoch}:${kid}`;
-  let key = keys.get(cacheKey);
+  let key = epoch.keys.get(kid);
   if (!key) {
     key = baseKey(epoch.secret, senderIndex).then((base) => deriveKey(base, kid));
-    keys.set(cacheKey, key);
+    epoch.keys.set(kid, key);
   }
   return key;
 }
@@ -72,13 +72,12 @@ function usableEpochs(now: number): Epoch[] {
 function setEpoch(epoch: Epoch | null): void {
   const now = Date.now();
   for (const e of epochs) if (e.retiredAt === null) e.retiredAt = now;
+  // Forget keys past their grace period, and any older holder of the same epoch number
+  // (a different secret for it: the new one wins).
+  const kept = epoch === null ? [] : epochs.filter((e) => usableEpochs(now).includes(e) && e.epoch !== epoch.epoch);
+  epochs.length = 0; // removed from the group (null): no key at all
+  epochs.push(...kept);
   if (epoch) epochs.push(epoch);
-  // Forget keys past their grace period.
-  while (epochs.length > 0 && epochs[0] !== current() && !usableEpochs(now).includes(epochs[0]!)) {
-    const gone = epochs.shift()!;
-    for (const cacheKey of [...keys.keys()]) if (cacheKey.startsWith(`${gone.epoch}:`)) keys.delete(cacheKey);
-  }
-  if (!epoch) epochs.length = 0; // removed from the group: no key at all
   counters.ctr = 0n;
 }
 
@@ -157,7 +156,13 @@ scope.onmessage = (event: MessageEvent) => {
       }
     | { type: 'stats' };
   if (message.type === 'epoch') {
-    setEpoch({ epoch: message.epoch, senderIndex: message.senderIndex, secret: message.secret, retiredAt: null });
+    setEpoch({
+      epoch: message.epoch,
+      senderIndex: message.senderIndex,
+      secret: message.secret,
+      retiredAt: null,
+      keys: new Map(),
+    });
   } else if (message.type === 'removed') {
     setEpoch(null);
   } else if (message.type === 'streams') {
