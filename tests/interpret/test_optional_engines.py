@@ -1,7 +1,7 @@
 """Engines for operator models, on tiny models the tests build themselves.
 
 Marian (CTranslate2) and Whisper (faster-whisper) are built at random and converted
-here; Piper voices are only checked for refusal of missing files.  Needs the
+here; Piper voices are built and tested in test_piper_voice.py.  Needs the
 ``interpret-test`` extra (``./dev test`` installs it); otherwise skipped.
 """
 

@@ -10,6 +10,9 @@ Nothing here downloads: every engine takes local paths and refuses hub names.
 from __future__ import annotations
 
 import array
+import importlib.util
+import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -152,31 +155,146 @@ class WhisperRecognizer:
         return Hypothesis(text, True, self.language)
 
 
+# A Piper voice is a VITS model exported to ONNX: ``input`` (int64 [1, N] phoneme ids),
+# ``input_lengths`` (int64 [1]), ``scales`` (float32 [noise, length, noise_w]) and, for a
+# voice of several speakers, ``sid`` (int64 [1]) in; float audio [1, 1, samples] out.
+_PIPER_INPUTS = ("input", "input_lengths", "scales")
+_PIPER_CONFIG = (
+    "a Piper voice config (audio.sample_rate, espeak.voice, num_symbols, num_speakers, "
+    "phoneme_id_map)"
+)
+# phonemizers that need packages piper-tts does not install: (modules, its extra)
+_PHONEMIZER_PACKAGES = {
+    "pinyin": (("unicode_rbnf", "sentence_stream", "transformers"), "piper-tts[zh]"),
+    "japanese": (("pyopenjtalk",), "piper-tts[ja]"),
+    "thai": (("tltk", "unicode_rbnf"), "piper-tts[th]"),
+}
+
+
+def _piper_config(path: Path) -> Any:
+    """The voice's ``.onnx.json``, checked enough that synthesis cannot trip over it."""
+    from piper import PiperConfig
+
+    config_path = path.with_name(path.name + ".json")
+    if not config_path.is_file():
+        raise EngineUnavailable(
+            "piper", f"voice config {config_path} does not exist",
+            "put the voice's .onnx.json beside its .onnx",
+        )  # fmt: skip
+    try:
+        data = json.loads(config_path.read_text(encoding="utf-8"))
+        config = PiperConfig.from_dict(data)
+        ids = config.phoneme_id_map
+        if not all(ids.get(mark) for mark in ("^", "_", "$")):
+            raise ValueError("phoneme_id_map lacks ^, _ or $")
+        if int(config.sample_rate) <= 0:
+            raise ValueError("audio.sample_rate must be positive")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EngineError(f"{config_path} is not {_PIPER_CONFIG}: {exc}") from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        what = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise EngineError(f"{config_path} is not {_PIPER_CONFIG}: {what}") from exc
+    return config
+
+
+def _piper_voice(path: Path, speaker: str | int | None) -> tuple[Any, Any]:
+    """Load one voice (offline) and the synthesis settings for ``speaker``."""
+    from piper import PiperVoice, SynthesisConfig
+
+    if not path.is_file():
+        raise EngineUnavailable(
+            "piper", f"voice {path} does not exist", "give a local .onnx voice (.onnx.json beside)"
+        )  # fmt: skip
+    config = _piper_config(path)
+    phonemes = config.phoneme_type.value
+    modules, extra = _PHONEMIZER_PACKAGES.get(phonemes, ((), ""))
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise EngineUnavailable(
+            "piper", f"voice {path} phonemizes with {phonemes!r}, which needs {', '.join(missing)}",
+            f"pip install '{extra}'",
+        )  # fmt: skip
+    g2pw = path.parent / "g2pW" / "g2pw.onnx"
+    if phonemes == "pinyin" and not g2pw.is_file():  # piper would download it: we never do
+        raise EngineUnavailable(
+            "piper", f"voice {path} phonemizes with g2pW and {g2pw} does not exist",
+            f"put piper's g2pW model folder at {g2pw.parent}, or use an espeak Chinese voice",
+        )  # fmt: skip
+    try:
+        voice = PiperVoice.load(str(path), download_dir=path.parent)
+    except Exception as exc:  # onnxruntime's errors share no base class but Exception
+        raise EngineError(f"voice {path} is not an ONNX model onnxruntime can load: {exc}") from exc
+    if phonemes == "espeak":
+        try:
+            voice.phonemize("")  # selects the voice in piper's own espeak-ng data
+        except RuntimeError as exc:
+            raise EngineError(
+                f"voice {path}: espeak-ng has no voice {config.espeak_voice!r} ({exc})"
+            ) from exc
+    inputs = {node.name for node in voice.session.get_inputs()}
+    wanted = {*_PIPER_INPUTS, *(("sid",) if config.num_speakers > 1 else ())}
+    if not wanted <= inputs or not voice.session.get_outputs():
+        raise EngineError(
+            f"voice {path} is not a Piper voice: its model takes {sorted(inputs)}, "
+            f"a Piper voice with {config.num_speakers} speaker(s) takes {sorted(wanted)}"
+        )
+    return voice, SynthesisConfig(speaker_id=_speaker_id(path, config, speaker))
+
+
+def _speaker_id(path: Path, config: Any, speaker: str | int | None) -> int | None:
+    if speaker is None:
+        return None
+    names: dict[str, int] = dict(config.speaker_id_map)
+    if isinstance(speaker, str) and speaker in names:
+        return names[speaker]
+    if config.num_speakers <= 1:
+        raise ValueError(f"voice {path} has one speaker; {speaker!r} cannot be chosen")
+    if isinstance(speaker, int) and 0 <= speaker < config.num_speakers:
+        return speaker
+    known = ", ".join(names) or f"ids 0-{config.num_speakers - 1}"
+    raise ValueError(f"voice {path} has no speaker {speaker!r} ({known})")
+
+
 class PiperSynthesizer:
-    """``voices`` maps a language code to a local Piper ``.onnx`` voice (config beside it)."""
+    """``voices`` maps a language code to a local Piper ``.onnx`` voice (config beside it).
+
+    ``speakers`` picks, per language, a speaker of a multi-speaker voice by name or id
+    (else the voice's default).  Every voice is loaded here, so a broken one fails at
+    start-up with :class:`EngineError`, not on the first sentence.
+    """
 
     name = "piper"
 
-    def __init__(self, voices: Mapping[str, str | Path]) -> None:
+    def __init__(
+        self, voices: Mapping[str, str | Path], speakers: Mapping[str, str | int] | None = None
+    ) -> None:
         try:
-            from piper import PiperVoice
+            import piper  # noqa: F401
         except ImportError as exc:
             raise EngineUnavailable("piper", "the piper-tts package is missing", EXTRA) from exc
-        self._voices: dict[str, Any] = {}
-        for language, path in voices.items():
-            if not Path(path).is_file():
-                raise EngineUnavailable(self.name, f"voice {path} does not exist", "a local .onnx")
-            self._voices[language] = PiperVoice.load(str(path))
+        # piper logs the text it speaks at DEBUG; Indaba never logs content
+        logging.getLogger("piper").setLevel(logging.INFO)
+        speakers = dict(speakers or {})
+        unknown = sorted(set(speakers) - set(voices))
+        if unknown:
+            raise ValueError(f"speakers given for {unknown}, which have no voice")
+        self._voices: dict[str, tuple[Any, Any]] = {
+            language: _piper_voice(Path(path), speakers.get(language))
+            for language, path in voices.items()
+        }
 
     def languages(self) -> frozenset[str]:
         return frozenset(self._voices)
 
     def synthesize(self, text: str, language: str) -> Speech:
-        voice = self._voices.get(language)
-        if voice is None:
-            raise EngineError(f"no Piper voice for {language!r}")
+        if language not in self._voices:
+            known = ", ".join(sorted(self._voices)) or "none"
+            raise EngineError(f"no Piper voice for {language!r} (voices: {known})")
+        voice, settings = self._voices[language]
         pcm = array.array("h")
-        rate = int(voice.config.sample_rate)
-        for chunk in voice.synthesize(text):
-            pcm.frombytes(chunk.audio_int16_bytes)
-        return Speech(pcm.tobytes(), rate)
+        try:
+            for chunk in voice.synthesize(text, settings):
+                pcm.frombytes(chunk.audio_int16_bytes)
+        except Exception as exc:  # onnxruntime's errors share no base class but Exception
+            raise EngineError(f"Piper voice for {language!r} failed: {exc}") from exc
+        return Speech(pcm.tobytes(), int(voice.config.sample_rate))
