@@ -5,12 +5,18 @@ local Janus (the default), or uses the nodes named by ``janus_urls``.  A health 
 every node for ``info``; the API reports ``up``/``down`` from it, and a node that comes
 back after being down has lost its rooms, so they are recreated on the next request.  A
 reaper destroys the rooms of sessions that have ended.
+
+Revocation: when a member leaves or is removed from a session, ``revoke`` closes that
+member's proxied Janus connections at once (in this process, and in every other process
+through the bus topic ``media.revoke``) and takes its token off the room and Janus.  The
+proxy's periodic membership check stays as the safety net (the bus is at-most-once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import shutil
@@ -21,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from indaba.bus import Bus, Subscription
 from indaba.config import Settings
 from indaba.media.janus_api import JanusError, JanusUnavailable, JanusWsControl
 from indaba.media.janus_config import (
@@ -39,6 +46,40 @@ Status = Literal["disabled", "starting", "up", "down"]
 HEALTH_EVERY = 2.0
 REAP_EVERY = 60.0
 EndedSessions = Callable[[list[str], datetime], Awaitable[set[str]]]
+REVOKE_TOPIC = "media.revoke"
+
+
+class ProxyConnections:
+    """The open proxy connections of this process, by (session, member).
+
+    Each connection holds an event; revoking a member sets the events of all its
+    connections, and the proxy closes them (``routes_media.janus_proxy``).
+    """
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[str, str], set[asyncio.Event]] = {}
+
+    def open(self, session_id: str, member_id: str) -> asyncio.Event:
+        revoked = asyncio.Event()
+        self._open.setdefault((session_id, member_id), set()).add(revoked)
+        return revoked
+
+    def close(self, session_id: str, member_id: str, revoked: asyncio.Event) -> None:
+        events = self._open.get((session_id, member_id))
+        if events is not None:
+            events.discard(revoked)
+            if not events:
+                del self._open[(session_id, member_id)]
+
+    def revoke(self, session_id: str, member_id: str) -> int:
+        """Signal every connection of the member; returns how many there were."""
+        events = self._open.pop((session_id, member_id), set())
+        for revoked in events:
+            revoked.set()
+        return len(events)
+
+    def count(self, session_id: str, member_id: str) -> int:
+        return len(self._open.get((session_id, member_id), ()))
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -81,6 +122,9 @@ class MediaService:
         self.reason = reason
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+        self.connections = ProxyConnections()
+        self._bus: Bus | None = None
+        self._subscription: Subscription | None = None
 
     @classmethod
     def disabled(cls, reason: str) -> MediaService:
@@ -187,6 +231,38 @@ class MediaService:
             asyncio.create_task(self._reap_loop(ended_sessions, clock), name="media-reaper")
         )
 
+    async def listen(self, bus: Bus) -> None:
+        """Take revocations from the other server processes (and publish ours there)."""
+        self._bus = bus
+        self._subscription = await bus.subscribe(REVOKE_TOPIC, self._on_revoke)
+
+    async def _on_revoke(self, data: bytes) -> None:
+        try:
+            body = json.loads(data)
+            session_id, member_id = str(body["session_id"]), str(body["member_id"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("malformed media revocation on the bus")
+            return
+        self.connections.revoke(session_id, member_id)
+
+    async def revoke(self, session_id: str, member_id: str) -> None:
+        """The member left or was removed: close its media connections now, everywhere,
+        and take its token off the room's allowed list and Janus's token store."""
+        closed = self.connections.revoke(session_id, member_id)
+        if self._bus is not None:
+            body = {"session_id": session_id, "member_id": member_id}
+            try:
+                await self._bus.publish(REVOKE_TOPIC, json.dumps(body).encode())
+            except Exception:  # the membership re-check still closes them, a little later
+                log.warning("media revocation not published on the bus")
+        if self.rooms is None or self.status != "up":
+            return  # a Janus that comes back has no tokens; admission re-checks membership
+        try:
+            await self.rooms.revoke(session_id, member_id)
+        except JanusError as exc:
+            log.warning("media token not revoked", extra={"code": exc.code})
+        log.info("media revoked", extra={"session": session_id, "connections": closed})
+
     async def wait_until_up(self, timeout: float = 10.0) -> bool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -221,6 +297,10 @@ class MediaService:
 
     async def stop(self) -> None:
         self._stopping.set()
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
         if self._tasks:
             await asyncio.wait(self._tasks)
         self._tasks.clear()

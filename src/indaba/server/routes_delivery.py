@@ -34,6 +34,7 @@ from indaba.dialogues.errors import Conflict, Forbidden, Invalid, NotFound
 from indaba.server import delivery_store as store
 from indaba.server.context import caller, state, transaction
 from indaba.server.gateway import DeliveryRuntime, serve_websocket
+from indaba.server.routes_media import revoke_media
 
 PRUNE_EVERY = 60.0
 log = logging.getLogger("indaba.delivery")
@@ -267,6 +268,7 @@ async def remove_member(session_id: str, body: RemovalIn, request: Request) -> d
             state(request).clock(),
         )
     await runtime_of(request).member_removed(session_id, body.member_id, by)
+    await revoke_media(request, session_id, body.member_id)
     return {"session_id": session_id, "member_id": body.member_id, "removed_by": by}
 
 

@@ -5,7 +5,9 @@
   sure the room exists and the member's token opens it, and returns a short-lived ticket.
 - ``WS /api/media/janus`` — the browser's only way to Janus (CSP ``connect-src 'self'``):
   the first frame is ``{"indaba": "auth", "ticket": …}``; later frames are Janus requests,
-  filtered by :mod:`indaba.media.proxy`; membership is checked again every few seconds.
+  filtered by :mod:`indaba.media.proxy`.  A member who leaves or is removed from the
+  session is disconnected at once (``revoke_media``, called where that happens);
+  membership is also checked again every few seconds, as a safety net.
 
 Registered in ``app.py`` with one ``include_router``; the router's lifespan starts and stops
 the media service (and the local Janus it supervises).
@@ -57,6 +59,9 @@ async def media_lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with database.engine.connect() as conn:
             return await ended_sessions(conn, session_ids, now)
 
+    delivery = getattr(app.state, "delivery", None)  # its bus reaches the other processes
+    if delivery is not None:
+        await service.listen(delivery.bus)
     await service.start(ended, app_state.clock)
     try:
         yield
@@ -70,6 +75,13 @@ router = APIRouter(prefix="/api", lifespan=media_lifespan)
 def media_of(request: Request | WebSocket) -> MediaService:
     service: MediaService = request.app.state.media
     return service
+
+
+async def revoke_media(request: Request, session_id: str, member_id: str) -> None:
+    """A member left or was removed from a session: close its media connections now."""
+    service: MediaService | None = getattr(request.app.state, "media", None)
+    if service is not None:
+        await service.revoke(session_id, member_id)
 
 
 async def ended_sessions(conn: AsyncConnection, session_ids: list[str], now: datetime) -> set[str]:
@@ -182,11 +194,26 @@ async def janus_proxy(websocket: WebSocket) -> None:
     except (TimeoutError, ValueError, AttributeError, WebSocketDisconnect):
         await _close(websocket, 4401, "media ticket missing or invalid")
         return
+    # Registered before the membership check, so a removal racing with it still closes us.
+    revoked = service.connections.open(ticket.session_id, ticket.member_id)
+    try:
+        await _proxy(websocket, service, app_state, ticket, revoked)
+    finally:
+        service.connections.close(ticket.session_id, ticket.member_id, revoked)
+
+
+async def _proxy(
+    websocket: WebSocket,
+    service: MediaService,
+    app_state: AppState,
+    ticket: tickets.Ticket,
+    revoked: asyncio.Event,
+) -> None:
     if service.rooms is None or service.status != "up":
         await _close(websocket, 4503, "media server unavailable")
         return
     row = await _still_admitted(app_state.database, ticket, app_state.clock())
-    if row is None:
+    if row is None or revoked.is_set():
         await _close(websocket, 4403, "not admitted to this session")
         return
     rooms = service.rooms
@@ -216,6 +243,7 @@ async def janus_proxy(websocket: WebSocket) -> None:
         asyncio.create_task(_browser_to_janus(websocket, upstream, request_filter)),
         asyncio.create_task(_janus_to_browser(websocket, upstream)),
         asyncio.create_task(_watch_admission(app_state, ticket)),
+        asyncio.create_task(_until_revoked(revoked)),
     ]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -263,6 +291,11 @@ async def _watch_admission(app_state: AppState, ticket: tickets.Ticket) -> str:
         await asyncio.sleep(RECHECK_EVERY)
         if await _still_admitted(app_state.database, ticket, app_state.clock()) is None:
             return "removed"
+
+
+async def _until_revoked(revoked: asyncio.Event) -> str:
+    await revoked.wait()
+    return "removed"
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

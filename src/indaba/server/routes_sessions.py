@@ -10,6 +10,7 @@ from indaba.dialogues import invites as invite_service
 from indaba.dialogues import sessions as session_service
 from indaba.dialogues.access import require_member_of, require_role
 from indaba.server.context import bearer_token, caller, optional_caller, state, transaction
+from indaba.server.routes_media import revoke_media
 from indaba.server.schemas import InviteAcceptIn, InviteIn, InvitePreviewIn, SessionIn
 
 router = APIRouter(prefix="/api")
@@ -66,6 +67,7 @@ async def leave_session(session_id: str, request: Request) -> dict[str, Any]:
     delivery = getattr(request.app.state, "delivery", None)
     if delivery is not None:
         await delivery.member_removed(session_id, member.id, "self")
+    await revoke_media(request, session_id, member.id)  # and its media connections
     return left
 
 
