@@ -1,10 +1,11 @@
 """Spoken audio through the encrypted meeting: intelligible with the key, nothing without.
 
 A WAV made with Debian's ``flite`` (resampled to 48 kHz mono 16-bit, with pauses so that its
-loudness has a clear shape) is Chromium's fake microphone for P0.  P1 holds the group's key,
-P2 a wrong one.  Each records the loudness envelope of what it receives from P0; P1's
-envelope must match the source's (normalised cross-correlation over all lags, the file
-loops), P2's must be silence.
+loudness has a clear shape) is Chromium's fake microphone for P0.  P0 and P1 join the
+session's MLS group from the conversation page and their meeting takes its keys from it;
+P2 is kept out of the group and given a wrong key (``Meeting.useKeys``).  P1 and P2 record
+the loudness envelope of what they receive from P0; P1's envelope must match the source's
+(normalised cross-correlation over all lags, the file loops), P2's must be silence.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from scipy.signal import resample_poly
 from tests.media.test_browser_media import (
     CHROMIUM_FLAGS,
     Server,
+    give_key,
     make_room,
     open_meeting,
-    push_epoch,
     server,  # noqa: F401 - the module-scoped server fixture
     state,
+    wait_for_group,
     wait_until,
 )
 
@@ -117,17 +119,16 @@ def test_speech_arrives_intelligibly_only_with_the_key(server: Server, tmp_path:
     wav = tmp_path / "speech.wav"
     source = source_envelope(speech_wav(wav))
     room = make_room(server, 3)
-    key = secrets.token_bytes(32)
     with sync_playwright() as p:
         browser: Any = p.chromium.launch(
             executable_path=str(server.ns.chromium_wrapper(tmp_path)),
             args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={wav}"],
         )
         try:
-            pages = [open_meeting(browser, server, room, n) for n in range(3)]
-            push_epoch(pages[0], 1, 0, key)
-            push_epoch(pages[1], 1, 1, key)
-            push_epoch(pages[2], 1, 2, secrets.token_bytes(32))
+            pages = [open_meeting(browser, server, room, n) for n in range(2)]
+            epoch = wait_for_group(pages, 2)
+            pages.append(open_meeting(browser, server, room, 2, in_group=False))
+            give_key(pages[2], epoch, 2, secrets.token_bytes(32))  # a wrong key
             for page in pages:
                 wait_until(lambda page=page: state(page) == "live", "joining the media")
             for page in pages[1:]:

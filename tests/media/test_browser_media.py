@@ -1,14 +1,20 @@
 """Encrypted media end to end: Janus, the server and Chromium in a network namespace.
 
-Three participants share the epoch's key and decode one another; a participant with a
-wrong key, and one with no key for that epoch, decode nothing; after a rekey that leaves
-one participant out, it stops decoding while the others carry on.  Key material is
-pushed into each page as the conversation client would (``indaba:media-epoch``).
+Each browser opens the conversation page with the meeting joined (``…/meeting``): it
+joins the session's MLS group, and the meeting takes its frame keys from that group.
+Three members decode one another; two session members kept out of the group (their
+delivery socket never reaches the server) are given a wrong key, and a key for another
+epoch, through ``Meeting.useKeys`` — they decode nothing and nobody decodes them.  Then
+the convener removes a member from the conversation (a real MLS remove commit through
+the server): the removed browser's media stops, the others rekey to the new epoch and
+keep decoding one another.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import subprocess
 import time
@@ -166,32 +172,62 @@ def browser(server: Server, tmp_path: Path) -> Iterator[Any]:
             browser.close()
 
 
-def open_meeting(browser: Any, server: Server, room: Room, index: int) -> Any:
+def open_meeting(
+    browser: Any, server: Server, room: Room, index: int, in_group: bool = True
+) -> Any:
+    """P<index> opens ``/d/…/s/…/meeting``: the conversation, with the meeting joined.
+
+    ``in_group=False``: the page's delivery socket is answered by the test, not the
+    server, so the browser never joins the MLS group and holds none of its keys."""
     context = browser.new_context()
-    credentials = {room.dialogue_id: room.tokens[index]}
+    credentials = json.dumps({room.dialogue_id: room.tokens[index]})
     context.add_init_script(
-        f"localStorage.setItem('indaba.credentials', JSON.stringify({credentials!r}));".replace(
-            "'", '"'
-        ).replace(
-            'localStorage.setItem("indaba.credentials"', "localStorage.setItem('indaba.credentials'"
-        )
+        f"localStorage.setItem('indaba.credentials', {json.dumps(credentials)})"
     )
     page = context.new_page()
     page.on("console", lambda m: print(f"[P{index}] {m.text}"))
+    if not in_group:
+        page.route_web_socket(re.compile(r".*/api/ws$"), lambda ws: None)
     page.goto(f"{server.browser_origin}/d/{room.dialogue_id}/s/{room.session_id}/meeting")
     page.wait_for_selector("#meeting-status")
     return page
 
 
-def push_epoch(page: Any, epoch: int, sender_index: int, secret: bytes | None) -> None:
-    detail = (
-        None
-        if secret is None
-        else {"epoch": epoch, "senderIndex": sender_index, "secret": list(secret)}
-    )
-    page.evaluate(
-        "d => window.dispatchEvent(new CustomEvent('indaba:media-epoch', {detail: d}))", detail
-    )
+GIVE_KEY = """([epoch, senderIndex, secret]) => window.indabaMeeting.useKeys({
+  currentEpoch: () => ({epoch, senderIndex, exporterSecret: async () => new Uint8Array(secret)}),
+  onEpochChange: () => () => {},
+})"""
+
+
+def give_key(page: Any, epoch: int, sender_index: int, secret: bytes) -> None:
+    """Drive the page's meeting with a key of our own (the test plays the key source)."""
+    page.evaluate(GIVE_KEY, [epoch, sender_index, list(secret)])
+
+
+def epoch_of(page: Any) -> int | None:
+    value = page.get_attribute("#meeting-e2ee", "data-epoch")
+    return int(value) if value else None
+
+
+def wait_for_group(pages: list[Any], members: int) -> int:
+    """Until every page is in the group of ``members`` and its meeting uses the same epoch."""
+
+    def settled() -> bool:
+        epochs = {epoch_of(page) for page in pages}
+        return (
+            len(epochs) == 1
+            and None not in epochs
+            and all(
+                page.locator("#conversation-members li").count() == members
+                and page.get_attribute("#conversation-status", "data-status") == "ready"
+                for page in pages
+            )
+        )
+
+    wait_until(settled, f"{len(pages)} pages in one group epoch", timeout=90)
+    epoch = epoch_of(pages[0])
+    assert epoch is not None
+    return epoch
 
 
 RECEIVED = """async () => {
@@ -229,14 +265,27 @@ def state(page: Any) -> str:
     return str(page.get_attribute("#meeting-status", "data-state"))
 
 
-def test_participants_decode_each_other_only_with_the_key(server: Server, browser: Any) -> None:
+KIDS = """async () => {
+  const stats = await window.indabaMeeting.crypto.stats();
+  const out = {};
+  for (const r of window.indabaMeeting.remotes.values()) {
+    const video = stats[`feed-${r.feed}-video`];
+    if (video && video.kid !== null) out[r.display] = Number(BigInt(video.kid) & 15n);
+  }
+  return out;
+}"""
+
+
+def test_members_decode_each_other_with_the_groups_keys_and_a_removal_rekeys(
+    server: Server, browser: Any
+) -> None:
     room = make_room(server, 5)
-    key = secrets.token_bytes(32)
-    pages = [open_meeting(browser, server, room, n) for n in range(5)]
-    for n, page in enumerate(pages[:3]):
-        push_epoch(page, 1, n, key)
-    push_epoch(pages[3], 1, 3, secrets.token_bytes(32))  # wrong key
-    push_epoch(pages[4], 2, 4, key)  # no key for epoch 1
+    members = [open_meeting(browser, server, room, n) for n in range(3)]
+    epoch = wait_for_group(members, 3)
+    outsiders = [open_meeting(browser, server, room, n, in_group=False) for n in (3, 4)]
+    give_key(outsiders[0], epoch, 3, secrets.token_bytes(32))  # a wrong key for this epoch
+    give_key(outsiders[1], epoch + 1, 4, secrets.token_bytes(32))  # a key for another epoch
+    pages = members + outsiders
     for page in pages:
         wait_until(lambda page=page: state(page) == "live", "joining the media")
     names = ["P0", "P1", "P2"]
@@ -248,14 +297,14 @@ def test_participants_decode_each_other_only_with_the_key(server: Server, browse
             for o in others
         )
 
-    for n, page in enumerate(pages[:3]):
+    for n, page in enumerate(members):
         wait_until(
             lambda page=page, n=n: decoding(page, [x for x in names if x != names[n]]),
             f"P{n} decoding",
         )
-    first = [received(page) for page in pages[:3]]
+    first = [received(page) for page in members]
     time.sleep(2)
-    for n, page in enumerate(pages[:3]):
+    for n, page in enumerate(members):
         got = received(page)
         for other in names:
             if other != names[n]:
@@ -264,25 +313,37 @@ def test_participants_decode_each_other_only_with_the_key(server: Server, browse
                 )
         # P3's and P4's frames cannot be decrypted with the group's key.
         assert got.get("P3", {}).get("video", 0) == 0 and got.get("P4", {}).get("video", 0) == 0
-    for outsider in pages[3:]:
+    for outsider in outsiders:
         got = received(outsider)
         assert set(got) >= {"P0", "P1", "P2"}, got  # subscribed: frames arrive …
         assert all(v["video"] == 0 for v in got.values()), got  # … and none decodes
 
-    # Rekey without P2 (removed from the group): it stops decoding, the others go on.
-    new_key = secrets.token_bytes(32)
-    push_epoch(pages[0], 2 + 16, 0, new_key)
-    push_epoch(pages[1], 2 + 16, 1, new_key)
-    push_epoch(pages[2], 2 + 16, 2, secrets.token_bytes(32))  # P2 cannot know the new key
+    # The convener (P0) removes P2 from the conversation: an MLS Remove commit through the
+    # server.  P2's media stops; P0 and P1 move to the next epoch and keep decoding.
+    members[0].locator(f"[data-remove='{member_id(server, room, 2)}']").click()
+    wait_until(lambda: state(members[2]) == "closed", "P2's media stopping")
+    assert members[2].evaluate("() => window.indabaMeeting.reason") in ("removed", "not_admitted")
+    assert members[2].get_attribute("#conversation-status", "data-status") == "removed"
+    wait_until(
+        lambda: epoch_of(members[0]) == epoch_of(members[1]) == epoch + 1, "the rekey to P0, P1"
+    )
+    wait_until(lambda: "P2" not in received(members[0]), "P2 leaving P0's meeting")
     time.sleep(12)  # past the previous epoch's grace period (worker.GRACE_MS)
-    before = [received(page) for page in pages[:3]]
+    before = [received(page) for page in members]
     time.sleep(3)
-    after = [received(page) for page in pages[:3]]
+    after = [received(page) for page in members]
     assert after[0]["P1"]["video"] > before[0]["P1"]["video"]
     assert after[1]["P0"]["video"] > before[1]["P0"]["video"]
-    assert after[2]["P0"]["video"] == before[2]["P0"]["video"]
-    assert after[2]["P1"]["video"] == before[2]["P1"]["video"]
-    assert after[0]["P2"]["video"] == before[0]["P2"]["video"]
+    assert after[2] == before[2] == {}  # P2 holds no connection and no key any more
+    # What P0 and P1 decode now is sent under the new epoch (the KID's epoch bits).
+    assert members[0].evaluate(KIDS)["P1"] == (epoch + 1) % 16
+    assert members[1].evaluate(KIDS)["P0"] == (epoch + 1) % 16
+
+
+def member_id(server: Server, room: Room, index: int) -> str:
+    with httpx.Client(base_url=server.api) as http:
+        me = http.get("/api/me", headers={"Authorization": f"Bearer {room.tokens[index]}"})
+    return str(me.json()["member"]["id"])
 
 
 def mjr_packets(path: Path) -> list[bytes]:
@@ -343,10 +404,8 @@ def test_a_janus_recording_holds_only_sframe_ciphertext(server: Server, browser:
     from indaba.media.rooms import JanusNode, RoomManager
 
     room = make_room(server, 2)
-    key = secrets.token_bytes(32)
     pages = [open_meeting(browser, server, room, n) for n in range(2)]
-    for n, page in enumerate(pages):
-        push_epoch(page, 3, n, key)
+    epoch = wait_for_group(pages, 2)
     for page in pages:
         wait_until(lambda page=page: state(page) == "live", "joining the media")
     wait_until(lambda: received(pages[1]).get("P0", {}).get("video", 0) > 5, "P1 decoding P0")
@@ -376,7 +435,7 @@ def test_a_janus_recording_holds_only_sframe_ciphertext(server: Server, browser:
     videos = sorted(rec_dir.glob("*-video-*.mjr"))
     audios = sorted(rec_dir.glob("*-audio-*.mjr"))
     assert videos and audios, sorted(p.name for p in rec_dir.iterdir())
-    expected = {(index << 4) | 3 for index in range(2)}
+    expected = {(leaf << 4) | (epoch % 16) for leaf in range(2)}  # two leaves: 0 and 1
     frames = 0
     for video in videos:
         for packet in mjr_packets(video):
