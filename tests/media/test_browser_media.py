@@ -173,9 +173,10 @@ def browser(server: Server, tmp_path: Path) -> Iterator[Any]:
 
 
 def open_meeting(
-    browser: Any, server: Server, room: Room, index: int, in_group: bool = True
+    browser: Any, server: Server, room: Room, index: int, in_group: bool = True, joined: bool = True
 ) -> Any:
-    """P<index> opens ``/d/…/s/…/meeting``: the conversation, with the meeting joined.
+    """P<index> opens ``/d/…/s/…/meeting``: the conversation, with the meeting joined
+    (``joined=False``: the conversation alone, ``/d/…/s/…``).
 
     ``in_group=False``: the page's delivery socket is answered by the test, not the
     server, so the browser never joins the MLS group and holds none of its keys."""
@@ -188,8 +189,9 @@ def open_meeting(
     page.on("console", lambda m: print(f"[P{index}] {m.text}"))
     if not in_group:
         page.route_web_socket(re.compile(r".*/api/ws$"), lambda ws: None)
-    page.goto(f"{server.browser_origin}/d/{room.dialogue_id}/s/{room.session_id}/meeting")
-    page.wait_for_selector("#meeting-status")
+    path = f"/d/{room.dialogue_id}/s/{room.session_id}"
+    page.goto(server.browser_origin + path + ("/meeting" if joined else ""))
+    page.wait_for_selector("#meeting-status" if joined else "#meeting-join")
     return page
 
 
@@ -338,6 +340,29 @@ def test_members_decode_each_other_with_the_groups_keys_and_a_removal_rekeys(
     # What P0 and P1 decode now is sent under the new epoch (the KID's epoch bits).
     assert members[0].evaluate(KIDS)["P1"] == (epoch + 1) % 16
     assert members[1].evaluate(KIDS)["P0"] == (epoch + 1) % 16
+
+
+def test_the_meeting_is_joined_and_left_inside_the_conversation(
+    server: Server, browser: Any
+) -> None:
+    room = make_room(server, 1)
+    page = open_meeting(browser, server, room, 0, joined=False)
+    wait_until(
+        lambda: page.get_attribute("#conversation-status", "data-status") == "ready",
+        "the conversation",
+    )
+    assert page.locator("#meeting-status").count() == 0
+    page.get_by_role("button", name="Join the meeting with video and audio").click()
+    wait_until(lambda: state(page) == "live", "joining the media")
+    assert epoch_of(page) == 0  # the epoch of the group this page created keys the media
+    assert page.url.endswith(f"/s/{room.session_id}/meeting")  # a reload keeps the meeting
+    assert page.locator("figure[data-feed='self'] video").count() == 1
+    page.locator("#meeting-leave").click()
+    wait_until(lambda: page.locator("#meeting-status").count() == 0, "the meeting unmounting")
+    assert page.locator("#meeting-join").is_visible()
+    assert page.url.endswith(f"/s/{room.session_id}")
+    assert page.evaluate("() => window.indabaMeeting === undefined")
+    assert page.get_attribute("#conversation-status", "data-status") == "ready"  # text goes on
 
 
 def member_id(server: Server, room: Room, index: int) -> str:
