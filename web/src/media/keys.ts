@@ -36,7 +36,7 @@ export async function epochKeys(epoch: MediaEpoch): Promise<EpochKeys> {
   };
 }
 
-/** A key source fed by hand: the conversation view pushes epochs into it. */
+/** A key source fed by its owner: the conversation client pushes each epoch of its group. */
 export class PushedKeySource implements MediaKeySource {
   private current: MediaEpoch | null = null;
   private readonly listeners = new Set<(epoch: MediaEpoch | null) => void>();
@@ -53,11 +53,6 @@ export class PushedKeySource implements MediaKeySource {
   push(epoch: MediaEpoch | null): void {
     this.current = epoch;
     for (const cb of this.listeners) cb(epoch);
-  }
-
-  /** Push an epoch whose exporter secret is already known (tests, interop harnesses). */
-  pushSecret(epoch: number, senderIndex: number, secret: Uint8Array): void {
-    this.push({ epoch, senderIndex, exporterSecret: async () => secret });
   }
 
   /** Push the epoch of a ts-mls state (what the conversation client holds). */
