@@ -7,9 +7,17 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indaba.interpret.base import EngineError, EngineUnavailable
+from indaba.interpret.member import display_name
 from indaba.interpret.registry import EngineConfig
+
+if TYPE_CHECKING:
+    from indaba.client import ChatSession
+    from indaba.interpret.member import Interpreter
+    from indaba.interpret.routing import Router
+    from indaba.interpret.sfu import MeetingListener
 
 
 def engine_config(args: argparse.Namespace) -> EngineConfig:
@@ -120,6 +128,40 @@ def cmd_interpret(args: argparse.Namespace) -> int:
     return 0
 
 
+async def media_available(base_url: str) -> bool:
+    """Whether the server offers the meeting at all (``GET /api/media/status``)."""
+    from indaba.client.http import ApiError, api
+
+    try:
+        status = await api(base_url, "GET", "/api/media/status")
+    except (ApiError, OSError):
+        return False
+    return isinstance(status, dict) and status.get("status") not in (None, "disabled")
+
+
+def meeting_listener(
+    args: argparse.Namespace,
+    chat: ChatSession,
+    interpreter: Interpreter,
+    config: EngineConfig,
+    router: Router,
+) -> MeetingListener | None:
+    """The interpreter's ears in the meeting, or None (with the reason) without aiortc."""
+    from indaba.interpret.endpoint import EndpointConfig
+
+    try:
+        from indaba.interpret.sfu import MeetingListener
+    except ImportError:
+        print("indaba: not listening to the meeting: aiortc is missing "
+              "(pip install 'indaba[interpret-media]')", file=sys.stderr)  # fmt: skip
+        return None
+    return MeetingListener(
+        chat.member, chat.base_url, chat.token, interpreter, config.recognizer_engine, router,
+        chat.send, EndpointConfig(end_silence_ms=args.end_silence_ms),
+        display=display_name(interpreter.engines, interpreter.operator),
+    )
+
+
 def cmd_interpreter(args: argparse.Namespace) -> int:
     from indaba.interpret.member import Interpreter, join_as_interpreter, run_interpreter
     from indaba.interpret.routing import Router
@@ -155,12 +197,23 @@ def cmd_interpreter(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        listener = None
+        if args.media and await media_available(chat.base_url):
+            listener = meeting_listener(args, chat, interpreter, config, router)
+            if listener is not None:
+                print("listening to the meeting", flush=True)
+        hearing = asyncio.create_task(listener.run(stop)) if listener else None
         try:
             stats = await run_interpreter(chat, interpreter, stop)
         finally:
+            stop.set()
+            if hearing is not None:
+                await hearing
             await chat.close()
             router.close()
-        print(f"stopped: {stats.translated} translations sent, {stats.opted_out} opted out")
+        heard = f", {listener.stats.captions} captions from the meeting" if listener else ""
+        print(f"stopped: {stats.translated} translations sent, {stats.opted_out} opted out"
+              f"{heard}")  # fmt: skip
 
     asyncio.run(main())
     return 0
@@ -197,5 +250,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     member.add_argument("--languages",
                         help="target languages until members announce theirs "
                         "(default: the session's languages)")  # fmt: skip
+    member.add_argument("--no-media", dest="media", action="store_false",
+                        help="do not listen to the meeting (speech captions); text only")
+    member.add_argument("--recognizer", help="speech recognition engine (meeting audio)")
+    member.add_argument("--end-silence-ms", type=int, default=300,
+                        help="silence that ends a spoken utterance (default 300)")  # fmt: skip
     add_engine_options(member)
     member.set_defaults(func=cmd_interpreter)

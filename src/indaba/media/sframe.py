@@ -233,7 +233,14 @@ class SFrameContext:
 
     @property
     def epoch(self) -> int | None:
+        """The newest epoch (the one we send in)."""
         return self._epochs[-1].epoch if self._epochs else None
+
+    @property
+    def epochs(self) -> tuple[int, ...]:
+        """Every epoch held now, oldest first (retired ones until their grace ends)."""
+        self._forget(self.clock())
+        return tuple(e.epoch for e in self._epochs)
 
     def set_epoch(self, epoch: int, secret: bytes, sender_index: int | None = None) -> None:
         """A new MLS epoch: its exporter secret, and our own leaf index if we send."""
