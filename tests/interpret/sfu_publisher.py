@@ -9,7 +9,8 @@ WAV LOOPS times, then silence.  Every encoded Opus frame is SFrame-encrypted wit
 current epoch's key before packetisation (indaba.media.sframe: the same bytes the
 browser's worker puts on the wire), and the offer says ``e2ee: true``.  Prints JSON lines:
 ``{"joined": member_id, "leaf": n}``, ``{"publishing": true}``, ``{"playing": wall_time}``
-(when audio time 0 was sent).  Runs until stdin closes.
+(when audio time 0 was sent).  A line ``optout`` on stdin sends the profile again with
+``interpret: false`` (``{"opted_out": wall_time}``).  Runs until stdin closes.
 """
 
 from __future__ import annotations
@@ -89,8 +90,12 @@ async def main(url: str, wav_path: str, name: str, lang: str, lead: float, loops
             raise SystemExit("the WAV must be 48 kHz mono 16-bit")
         pcm = wav.readframes(wav.getnframes())
     chat = await ChatSession.from_invite(url, name, lang)
-    profile = envelope.encode(envelope.Profile(lang, name=name))
-    await chat.send(profile)
+    consent = [True]  # "optout" on stdin keeps our speech out of interpretation
+
+    def profile() -> bytes:
+        return envelope.encode(envelope.Profile(lang, consent[0], name))
+
+    await chat.send(profile())
     group = chat.member.group
     assert group is not None
     print(json.dumps({"joined": chat.member.member_id, "leaf": int(group.own_leaf)}), flush=True)
@@ -100,7 +105,7 @@ async def main(url: str, wav_path: str, name: str, lang: str, lead: float, loops
         async for event in chat.events():
             if isinstance(event, RosterChanged):
                 if set(event.members) - known:
-                    await chat.send(envelope.encode(envelope.Profile(lang, name=name)))
+                    await chat.send(profile())
                 known = set(event.members)
 
     announcer = asyncio.create_task(announce())
@@ -122,7 +127,12 @@ async def main(url: str, wav_path: str, name: str, lang: str, lead: float, loops
     jsep = await wait_for_jsep(proxy, handle, answer, events)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=jsep["sdp"], type="answer"))
     print(json.dumps({"publishing": True}), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until EOF
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):  # until EOF
+        if line.strip() == "optout":
+            consent[0] = False
+            await chat.send(profile())
+            print(json.dumps({"opted_out": time.time()}), flush=True)
     announcer.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await announcer

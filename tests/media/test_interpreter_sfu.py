@@ -5,8 +5,10 @@ interpreter as its own process (``indaba interpreter``, inside the namespace); A
 Python participant (tests/interpret/sfu_publisher.py), who publishes English speech made
 with ``flite -voice slt`` as SFrame-encrypted Opus through the server's proxy.  Beatriz,
 reading Spanish, is a group member in this test process.  She receives English captions
-and Spanish translations of Alice's speech, sent by the interpreter inside the group;
-nothing of them is in the server's database or logs, in the interpreter's output, or in
+and Spanish translations of Alice's speech, sent by the interpreter inside the group; when
+Carlos joins (a new epoch, new keys) captions keep coming after the old epoch's grace;
+after Alice opts out in her profile, her speech is no longer interpreted.  Nothing of the
+captions is in the server's database or logs, in the interpreter's output, or in
 what Janus records of the room (every recorded audio packet is SFrame with Alice's key
 id).  Latencies (end of a sentence's audio at the publisher → caption at Beatriz) are
 printed, not asserted.
@@ -21,7 +23,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import wave
 from collections.abc import Iterator
@@ -68,7 +69,7 @@ PUBLISHER = ROOT / "tests" / "interpret" / "sfu_publisher.py"
 SENTENCES = ("We must protect the oceans for our children.", "Clean water is a human right.")
 LEAD_S = 3.0
 PAUSE_S = 1.2
-LOOPS = 3
+LOOPS = 8
 
 
 @dataclass
@@ -194,30 +195,33 @@ def record_room(server: Server, session_id: str, member_id: str, seconds: float)
     return rec_dir
 
 
-async def read_captions(
-    chat: ChatSession, speaker: str, deadline: float
-) -> list[tuple[float, envelope.CaptionMessage]]:
-    """Captions of ``speaker`` as they arrive, until an English one with "water" and a
-    Spanish one with "agua" (the second sentence) have come."""
-    got: list[tuple[float, envelope.CaptionMessage]] = []
+Received = list[tuple[float, envelope.Envelope, str]]  # (arrival time, envelope, sender)
 
-    def done() -> bool:
-        return any(c.lang == "en" and "water" in c.text for _, c in got) and any(
-            c.lang == "es" and "agua" in c.text for _, c in got
-        )
+
+async def collect(chat: ChatSession, done: Any, seconds: float) -> Received:
+    """What ``chat`` receives from others, with arrival times, until ``done(got)`` or
+    ``seconds`` have passed."""
+    got: Received = []
 
     async def loop() -> None:
         async for event in chat.events():
             if isinstance(event, Message) and not event.own:
                 item = envelope.decode(event.data, event.seq)
-                if isinstance(item, envelope.CaptionMessage) and item.speaker == speaker:
-                    got.append((time.time(), item))
-                    if done():
+                if item is not None:
+                    got.append((time.time(), item, event.sender))
+                    if done(got):
                         return
 
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(loop(), max(1.0, deadline - time.monotonic()))
+        async with asyncio.timeout(seconds):
+            await loop()
     return got
+
+
+def captions_of(got: Received, speaker: str, after: float = 0.0) -> list[envelope.CaptionMessage]:
+    return [item for at, item, _ in got
+            if isinstance(item, envelope.CaptionMessage) and item.speaker == speaker
+            and at > after]  # fmt: skip
 
 
 async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
@@ -234,6 +238,7 @@ async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
     interpreter.wait_line(lambda line: line.startswith("listening to the meeting"))
 
     beatriz = await ChatSession.from_invite(url, "Beatriz", "es")
+    chats = [beatriz]
     try:
         await beatriz.send(envelope.encode(envelope.Profile("es", name="Beatriz")))
         alice = Process([*ns, PYTHON, str(PUBLISHER), url, str(speech.path), "Alice", "en",
@@ -246,21 +251,61 @@ async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
         record_task = asyncio.create_task(
             asyncio.to_thread(record_room, server, session_id, alice_id, 4.0)
         )
-        captions = await read_captions(
-            beatriz, alice_id, time.monotonic() + LEAD_S + LOOPS * speech.seconds + 30
-        )
+
+        # 1. Alice speaks: English captions and Spanish translations reach Beatriz
+        def both(got: Received) -> bool:
+            caps = captions_of(got, alice_id)
+            return any(c.lang == "en" and "water" in c.text for c in caps) and any(
+                c.lang == "es" and "agua" in c.text for c in caps
+            )
+
+        got = await collect(beatriz, both, LEAD_S + 2 * speech.seconds + 30)
         rec_dir = await record_task
+        first = captions_of(got, alice_id)
+        english = [c for c in first if c.lang == "en"]
+        spanish = [c for c in first if c.lang == "es"]
+        assert any("water" in c.text for c in english), [c.text for c in english]
+        assert any("agua" in c.text for c in spanish), [c.text for c in spanish]
+        assert all(c.route == ("en", "es") and c.engine == "apertium" for c in spanish)
+        assert all(c.route == ("en",) and c.final for c in english)
+
+        # 2. Carlos joins: a new epoch, new keys; once the old epoch's grace (10 s) is
+        # over, captions still come, so the interpreter follows the epochs
+        assert beatriz.member.group is not None
+        epoch = beatriz.member.group.epoch
+        carlos = await ChatSession.from_invite(url, "Carlos", "en")
+        chats.append(carlos)
+        async with asyncio.timeout(20):
+            while beatriz.member.group.epoch == epoch:
+                await asyncio.sleep(0.05)
+        rekeyed = time.time()
+        after_grace = rekeyed + 11
+        later = await collect(beatriz, lambda g: bool(captions_of(g, alice_id, after_grace)),
+                              11 + speech.seconds + 20)  # fmt: skip
+        got += later
+        assert captions_of(later, alice_id, after_grace), "no captions after the epoch changed"
+
+        # 3. Alice opts out: her speech is no longer interpreted
+        assert alice.proc.stdin is not None
+        alice.proc.stdin.write("optout\n")
+        alice.proc.stdin.flush()
+
+        def opted_out(g: Received) -> bool:
+            return any(isinstance(i, envelope.Profile) and not i.interpret and who == alice_id
+                       for _, i, who in g)  # fmt: skip
+
+        seen_opt_out = await collect(beatriz, opted_out, 20)
+        assert opted_out(seen_opt_out)
+        since = seen_opt_out[-1][0]
+        quiet = await collect(beatriz, lambda g: False, speech.seconds + 4)
+        got += seen_opt_out + quiet
+        late = captions_of(seen_opt_out + quiet, alice_id, since + 1.5)
+        assert not late, "Alice's speech was interpreted after she opted out"
     finally:
-        await beatriz.close()
+        for chat in chats:
+            await chat.close()
     out = interpreter.stop()
     alice.stop()
-
-    english = [c for _, c in captions if c.lang == "en"]
-    spanish = [c for _, c in captions if c.lang == "es"]
-    assert any("water" in c.text for c in english), [c.text for c in english]
-    assert any("agua" in c.text for c in spanish), [c.text for c in spanish]
-    assert all(c.route == ("en", "es") and c.engine == "apertium" for c in spanish)
-    assert all(c.route == ("en",) and c.final for c in english)
     assert interpreter.proc.returncode == 0, interpreter.log.read_text()[-2000:]
     assert "captions from the meeting" in out and ", 0 captions from" not in out
 
@@ -269,8 +314,8 @@ async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
             for loop in range(LOOPS) for end in speech.sentence_ends]  # fmt: skip
     for language in ("en", "es"):
         waits = []
-        for at, caption in captions:
-            if caption.lang == language and caption.end is not None:
+        for at, item, _ in got:
+            if isinstance(item, envelope.CaptionMessage) and item.lang == language:
                 before = [e for e in ends if e <= at]
                 if before:
                     waits.append(at - before[-1])
@@ -280,7 +325,8 @@ async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
 
     # no caption text outside the group: server database and logs, interpreter output,
     # and what Janus itself holds of the room
-    texts = {c.text for _, c in captions if len(c.text) > 3}
+    texts = {i.text for _, i, _ in got
+             if isinstance(i, envelope.CaptionMessage) and len(i.text) > 3}  # fmt: skip
     stored = b"".join(p.read_bytes() for p in server.directory.glob("indaba.sqlite3*"))
     server_log = (server.directory / "server.log").read_bytes()
     own_output = out.encode() + interpreter.log.read_bytes()
@@ -294,4 +340,3 @@ async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
     for text in texts:
         assert text.encode() not in everything, "a caption left the group in the clear"
     assert b"water" not in own_output and b"agua" not in own_output
-    print(f"{len(english)} English and {len(spanish)} Spanish captions", file=sys.stderr)

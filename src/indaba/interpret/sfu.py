@@ -97,6 +97,7 @@ SUBPROTOCOL = "janus-protocol"
 KEEPALIVE_SECONDS = 25.0
 REQUEST_TIMEOUT = 15.0
 QUIET_SECONDS = 0.5  # a feed silent this long closes its open utterance
+TICK_SECONDS = 0.5  # how often the group's epoch is looked at between packets
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0)
 
 
@@ -349,6 +350,7 @@ class ListenerStats:
 class _Speaker:
     member_id: str
     pipeline: Pipeline
+    resampler: av.AudioResampler
     queue: asyncio.Queue[bytes] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
 
@@ -444,8 +446,9 @@ class MeetingListener:
         closed = asyncio.create_task(proxy.closed.wait())
         try:
             while not stop.is_set() and not proxy.closed.is_set():
+                self.keys.refresh()  # epochs change between packets too
                 getter = asyncio.create_task(events.get())
-                done, _ = await asyncio.wait({getter, stopper, closed},
+                done, _ = await asyncio.wait({getter, stopper, closed}, timeout=TICK_SECONDS,
                                              return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
                 if getter in done:
                     event = getter.result()
@@ -566,25 +569,25 @@ class MeetingListener:
 
     # -- audio to captions -------------------------------------------------------------------
     async def _consume(self, state: _Feed, track: MediaStreamTrack) -> None:
-        resamplers: dict[int, av.AudioResampler] = {}
         try:
             while True:
                 frame = await track.recv()
-                speaker_id = state.speaker
-                if speaker_id is None or not self._may_interpret(speaker_id):
-                    continue
-                speaker = self._speaker(speaker_id)
-                if speaker is None:
-                    continue
-                rate = speaker.pipeline.recognizer.sample_rate
-                resampler = resamplers.setdefault(
-                    rate, av.AudioResampler(format="s16", layout="mono", rate=rate)
-                )
-                assert isinstance(frame, av.AudioFrame)
-                for out in resampler.resample(frame):
-                    speaker.queue.put_nowait(out.to_ndarray().tobytes())
+                if state.speaker is not None and isinstance(frame, av.AudioFrame):
+                    self.hear(state.speaker, frame)
         except MediaStreamError:
             return
+
+    def hear(self, member_id: str, frame: av.AudioFrame) -> bool:
+        """Queue one decoded frame of ``member_id``'s speech for their pipeline; False if
+        it is withheld (no profile yet, opted out, no recogniser for their language)."""
+        if not self._may_interpret(member_id):
+            return False
+        speaker = self._speaker(member_id)
+        if speaker is None:
+            return False
+        for out in speaker.resampler.resample(frame):
+            speaker.queue.put_nowait(out.to_ndarray().tobytes())
+        return True
 
     def _speaker(self, member_id: str) -> _Speaker | None:
         speaker = self._speakers.get(member_id)
@@ -605,7 +608,8 @@ class MeetingListener:
             return None
         pipeline = Pipeline(recognizer, self.router, self.interpreter.present_languages(),
                             endpoint=self.endpoint)  # fmt: skip
-        speaker = _Speaker(member_id, pipeline)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=recognizer.sample_rate)
+        speaker = _Speaker(member_id, pipeline, resampler)
         speaker.task = asyncio.create_task(self._work(speaker))
         self._speakers[member_id] = speaker
         return speaker
