@@ -1,4 +1,4 @@
-"""`indaba engines`, `indaba translate`, `indaba interpret`."""
+"""`indaba engines`, `indaba translate`, `indaba interpret`, `indaba interpreter` options."""
 
 from __future__ import annotations
 
@@ -58,3 +58,47 @@ def test_interpret_prints_timed_captions_per_language(
     assert spanish[0].startswith("[00:00.") and "océanos" in spanish[0]
     assert "utterance 1: recognised in" in out
     assert (tmp_path / "voice.es.wav").stat().st_size > 1000
+
+
+def test_the_interpreter_listens_to_the_meeting_unless_told_not_to() -> None:
+    from indaba.cli import build_parser
+
+    parser = build_parser()
+    base = ["interpreter", "--invite", "http://x/i/t", "--run-by", "us"]
+    assert parser.parse_args(base).media is True
+    assert parser.parse_args([*base, "--no-media"]).media is False
+    assert parser.parse_args([*base, "--end-silence-ms", "500"]).end_silence_ms == 500
+
+
+async def test_media_is_listened_to_when_the_server_offers_it() -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from indaba.interpret.commands import media_available
+
+    status = ["up"]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"status": status[0], "e2ee": "required"}).encode()
+            self.send_response(200 if self.path == "/api/media/status" else 404)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for value, expected in (("up", True), ("down", True), ("disabled", False)):
+            status[0] = value
+            assert await media_available(base) is expected
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert await media_available(base) is False  # nobody answers

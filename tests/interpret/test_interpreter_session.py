@@ -248,3 +248,4 @@ async def test_the_interpreter_command_is_a_worker_process_that_joins_and_transl
         out, _ = await asyncio.wait_for(worker.communicate(), 20)
         await alice.close()
     assert worker.returncode == 0 and b"1 translations sent" in out
+    assert b"listening to the meeting" not in out  # media is off on this server
