@@ -118,6 +118,21 @@ def test_external_commit(suite_id: int) -> None:
     assert isinstance(got, ApplicationMessage) and got.data == b"hi"
 
 
+def test_every_commit_carries_the_new_epochs_group_info() -> None:
+    """Removals and empty commits too: a delivery service hands it to external joiners."""
+    cl = Cluster.start(1)
+    cl.add("m0", "m1", "m2")
+    removal = cl.members["m0"].commit(remove=[cl.leaf_of("m2")])
+    cl.deliver_commit("m0", removal)
+    assert removal.group_info == cl.members["m0"].group_info()
+    empty = cl.members["m1"].commit()
+    cl.deliver_commit("m1", empty)
+    assert empty.group_info == cl.members["m1"].group_info()
+    sig, _ = cl.cs.generate_signature_key_pair()
+    joiner, _ = join_by_external_commit(cl.cs, empty.group_info, Credential.basic(b"ext"), sig)
+    assert joiner.epoch == cl.members["m0"].epoch + 1
+
+
 def test_self_update_via_empty_commit_and_psk() -> None:
     cl = Cluster.start(1)
     cl.add("m0", "m1")

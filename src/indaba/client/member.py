@@ -27,10 +27,7 @@ from indaba.mls.group import (
     create_group,
     join_by_external_commit,
 )
-from indaba.mls.group.membership import group_info as build_group_info
-from indaba.mls.transcript import confirmation_tag
 from indaba.mls.tree.leaf_node import Credential
-from indaba.mls.wire.message import MLSMessage
 
 DEFAULT_SUITE = 1
 
@@ -296,7 +293,7 @@ class ChatMember:
         if not leaves:
             return []
         out = self.group.commit(remove=leaves)
-        info = out.group_info or next_group_info(self.group, out.staged)
+        info = out.group_info
         ref = self._ref()
         own = _Own("commit", ref, staged=out.staged)
         self._commit_pending = True
@@ -366,16 +363,6 @@ class ChatMember:
         out.extend(self._flush_resend(self.group.epoch))
         out.extend(self._maybe_commit_removals())
         return out
-
-
-def next_group_info(group: Group, staged: StagedCommit) -> bytes:
-    """The GroupInfo of the epoch a staged commit of ours creates (sent with the commit)."""
-    state = staged.next_state
-    assert state is not None
-    tag = confirmation_tag(
-        state.cs, state.secrets.confirmation_key, state.context.confirmed_transcript_hash
-    )
-    return MLSMessage(build_group_info(group, state, tag)).encode()
 
 
 def decode_group_info(body: dict[str, Any]) -> tuple[int, bytes]:

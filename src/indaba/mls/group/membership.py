@@ -223,10 +223,10 @@ def create_commit(
     ac = AuthenticatedContent(wf, content, FramedContentAuthData(sig, tag))
     data = protect(g, ac, random=random)
 
-    welcome = info_bytes = None
+    info = group_info(g, new_state, tag)
+    info_bytes = MLSMessage(info).encode()
+    welcome = None
     if applied.added:
-        info = group_info(g, new_state, tag)
-        info_bytes = MLSMessage(info).encode()
         encrypted_info = encrypt_group_info(cs, new_state.secrets.welcome_secret, info)
         recipients = []
         for leaf, kp in applied.added:

@@ -82,13 +82,13 @@ class CommitOutput:
 
     Send ``commit`` to the group and ``welcome`` (if any) to the new members, then call
     ``Group.merge(staged)`` once the delivery service has accepted the commit.
-    ``group_info`` (the one inside the Welcome) is set only when members were added;
-    ``Group.group_info()`` after the merge gives one for external joiners.
+    ``group_info`` is the signed GroupInfo of the new epoch (the one inside the Welcome
+    when members were added), which a delivery service hands to external joiners.
     """
 
     commit: bytes = field(repr=False)
     welcome: bytes | None = field(repr=False)
-    group_info: bytes | None = field(repr=False)
+    group_info: bytes = field(repr=False)
     staged: StagedCommit
 
 
