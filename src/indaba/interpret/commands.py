@@ -55,7 +55,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     except (EngineError, ValueError) as exc:
         print(f"indaba: {exc}", file=sys.stderr)
         return 2
-    print(result.text)
+    print(result.text, flush=True)  # before the route note on stderr
     if result.pivoted or args.verbose:
         print(f"(machine translated, {result.engine}: {' → '.join(result.route)})", file=sys.stderr)
     return 0
