@@ -258,3 +258,20 @@ def test_vp8_frame_type_from_the_clear_byte() -> None:
     assert sframe.vp8_frame_type(VP8_DELTA) == "delta"
     assert sframe.clear_bytes_for("video", sframe.vp8_frame_type(VP8_KEY)) == 10
     assert sframe.key_id(3, 37) == 0x35 and sframe.split_key_id(0x35) == (3, 5)
+
+
+def test_an_epoch_number_announced_again_with_another_secret_replaces_it() -> None:
+    first, second = secrets.token_bytes(32), secrets.token_bytes(32)
+    listener = SFrameContext(lambda: 0.0)
+    listener.set_epoch(4, first)
+    listener.set_epoch(4, first)  # the same epoch again: nothing changes
+    assert listener.epochs == (4,)
+    old, new = SFrameContext(lambda: 0.0), SFrameContext(lambda: 0.0)
+    old.set_epoch(4, first, sender_index=1)
+    new.set_epoch(4, second, sender_index=1)
+    assert listener.decrypt(old.encrypt(OPUS, "audio"), "audio").frame == OPUS
+    listener.set_epoch(4, second)  # as worker.ts: the new secret wins
+    assert listener.epochs == (4,)
+    assert listener.decrypt(new.encrypt(OPUS, "audio"), "audio").frame == OPUS
+    with pytest.raises(SFrameError):
+        listener.decrypt(old.encrypt(OPUS, "audio"), "audio")

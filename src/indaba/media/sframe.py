@@ -246,15 +246,16 @@ class SFrameContext:
         """A new MLS epoch: its exporter secret, and our own leaf index if we send."""
         if len(secret) != EXPORTER_LENGTH:
             raise ValueError(f"an SFrame epoch secret is {EXPORTER_LENGTH} bytes")
-        if self._epochs and self._epochs[-1].epoch == epoch:
-            if self._epochs[-1].secret != secret:
-                raise ValueError(f"epoch {epoch} already holds another secret")
-            self.sender_index = sender_index
+        if self._epochs and self._epochs[-1].epoch == epoch and self._epochs[-1].secret == secret:
+            self.sender_index = sender_index  # the same epoch again
             return
         now = self.clock()
         for held in self._epochs:
             if held.retired_at is None:
                 held.retired_at = now
+        # another secret for an epoch number we hold: the new one wins (as in worker.ts)
+        self._epochs = [e for e in self._epochs if e.epoch != epoch]
+        self._keys = {k: v for k, v in self._keys.items() if k[0] != epoch}
         self._epochs.append(_Epoch(epoch, secret))
         self.sender_index = sender_index
         self._ctr = 0
