@@ -362,6 +362,7 @@ class _Feed:
     pc: RTCPeerConnection
     speaker: str | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    guarded: set[int] = field(default_factory=set)  # id() of receivers already wrapped
 
 
 class MeetingListener:
@@ -471,8 +472,9 @@ class MeetingListener:
                 if isinstance(publisher, dict) and isinstance(publisher.get("id"), int):
                     try:
                         await self._subscribe(publisher)
-                    except (JanusError, TimeoutError, ValueError) as exc:
+                    except (JanusError, TimeoutError, ValueError, KeyError) as exc:
                         log.warning("could not subscribe: %s", type(exc).__name__)
+                        await self._unsubscribe(int(publisher["id"]))  # until it publishes again
         for key in ("unpublished", "leaving"):
             gone = data.get(key)
             if isinstance(gone, int):
@@ -505,15 +507,34 @@ class MeetingListener:
             if track.kind == "audio":
                 state.tasks.append(asyncio.create_task(self._consume(state, track)))
 
+        await self._answer(state, offer)
+        state.tasks.append(asyncio.create_task(self._renegotiate(state, events)))
+
+    async def _answer(self, state: _Feed, offer: dict[str, Any]) -> None:
+        """Answer Janus's offer; every audio receiver is guarded before any RTP can come."""
+        pc = state.pc
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
         for transceiver in pc.getTransceivers():
-            if transceiver.kind == "audio":
-                guard_receiver(transceiver.receiver, self._opener(state))
-            else:
+            if transceiver.kind != "audio":
                 transceiver.direction = "inactive"  # never video
+            elif id(transceiver.receiver) not in state.guarded:
+                guard_receiver(transceiver.receiver, self._opener(state))
+                state.guarded.add(id(transceiver.receiver))
         await pc.setLocalDescription(await pc.createAnswer())
-        local = pc.localDescription
-        await proxy.message(handle, {"request": "start"}, {"type": "answer", "sdp": local.sdp})
+        assert self._proxy is not None
+        await self._proxy.message(state.handle, {"request": "start"},
+                                  {"type": "answer", "sdp": pc.localDescription.sdp})  # fmt: skip
+
+    async def _renegotiate(self, state: _Feed, events: asyncio.Queue[dict[str, Any]]) -> None:
+        """Janus offers again when the publisher's streams change: answer each offer."""
+        while True:
+            event = await events.get()
+            jsep = event.get("jsep")
+            if isinstance(jsep, dict) and jsep.get("type") == "offer":
+                try:
+                    await self._answer(state, jsep)
+                except (JanusError, TimeoutError, ValueError) as exc:
+                    log.warning("could not renegotiate: %s", type(exc).__name__)
 
     def _opener(self, state: _Feed) -> Callable[[bytes], bytes | None]:
         def open_frame(payload: bytes) -> bytes | None:
