@@ -257,3 +257,26 @@ async def test_no_profile_opt_out_or_no_recogniser_means_no_captions(room: Room)
     await asyncio.sleep(1.0)  # longer than the quiet wait: nothing may come
     assert room.sent == []
     await listener._teardown()
+
+
+async def test_a_publisher_who_leaves_is_unsubscribed_and_what_they_said_is_captioned(
+    room: Room,
+) -> None:
+    from indaba.interpret.sfu import _Feed
+
+    class FakePeer:
+        closed = False
+
+        async def close(self) -> None:
+            self.closed = True
+
+    listener = room.listener
+    peer = FakePeer()
+    listener._feeds[5] = _Feed(5, 1, peer, speaker="alice")  # type: ignore[arg-type]
+    for frame in tone(1.0):  # Alice is mid-sentence when she leaves
+        listener.hear("alice", frame)
+    await listener._on_room_event({"videoroom": "event", "unpublished": 5})
+    assert peer.closed and 5 not in listener._feeds
+    await until(lambda: len(room.sent) >= 2, "the open utterance captioned")
+    await listener._on_room_event({"videoroom": "event", "leaving": 99})  # unknown: ignored
+    await listener._teardown()
