@@ -13,7 +13,7 @@ directly -- and only listens::
       └─ for each publisher with an audio stream: one subscriber handle + one aiortc
          RTCPeerConnection, subscribed to that audio stream only (no video)
 
-    RTP (SRTP off, Opus payload = TOC ‖ SFrame header ‖ AES-GCM)
+    RTP, once aiortc has removed DTLS-SRTP (Opus payload = TOC ‖ SFrame header ‖ AES-GCM)
       ─► GroupKeys.open: KID → sender leaf + epoch bits → that epoch's key
            (exporter of the current epoch, previous ones kept 10 s) → clear Opus frame,
            sender leaf → member id from the same epoch's roster; anything that does not
@@ -38,10 +38,16 @@ dropped before decoding -- an opt-out covers speech as it covers text.  When a f
 quiet (muted, left, undecryptable) an open utterance is closed with silence.
 
 **Epochs.**  :class:`GroupKeys` notices a new epoch of the member's group on the next
-packet (the group is changed on the same event loop), exports its secret and keeps the
+packet or tick (0.5 s; the group is changed on the same event loop, so reading it is
+safe), exports its secret and keeps the
 previous epochs for :data:`~indaba.media.sframe.GRACE_SECONDS`.  A removed member holds
-no key.  Publishers that join or leave arrive as VideoRoom events; a lost proxy
-connection is reopened with a new ticket, backing off from 1 s to 15 s.
+no key.  Publishers that join or leave arrive as VideoRoom events, Janus's renegotiation
+offers are answered (new receivers guarded first); a lost proxy connection is reopened
+with a new ticket, backing off from 1 s to 15 s.
+
+**Threads.**  Everything above runs on the event loop except each pipeline's ``feed``
+(a worker thread, one chunk at a time per speaker) and aiortc's decoder thread.
+pocketsphinx holds the GIL while it decodes, so overlapping speakers share one core.
 
 Nothing here logs content, keys or tickets: only counts.
 """
@@ -417,7 +423,8 @@ class MeetingListener:
                     log.info("media disabled on the server: not listening to the meeting")
                     return
                 log.warning("no media admission", extra={"code": exc.code})
-            except (JanusError, OSError, TimeoutError, WebSocketException, KeyError) as exc:
+            except (JanusError, OSError, TimeoutError, WebSocketException, KeyError,
+                    ValueError) as exc:  # fmt: skip
                 log.warning("media connection lost: %s", type(exc).__name__)
             finally:
                 await self._teardown()
@@ -594,7 +601,10 @@ class MeetingListener:
             while True:
                 frame = await track.recv()
                 if state.speaker is not None and isinstance(frame, av.AudioFrame):
-                    self.hear(state.speaker, frame)
+                    try:
+                        self.hear(state.speaker, frame)
+                    except (av.FFmpegError, ValueError) as exc:  # a frame PyAV cannot resample
+                        log.warning("audio frame skipped: %s", type(exc).__name__)
         except MediaStreamError:
             return
 
@@ -665,7 +675,7 @@ class MeetingListener:
         pipeline.targets = [t for t in present if t != pipeline.source]
         try:
             events = await asyncio.to_thread(pipeline.feed, pcm)
-        except EngineError as exc:
+        except (EngineError, ValueError) as exc:
             log.warning("speech pipeline failed: %s", type(exc).__name__)
             return
         if not self._may_interpret(speaker.member_id):
