@@ -5,13 +5,14 @@ interpreter as its own process (``indaba interpreter``, inside the namespace); A
 Python participant (tests/interpret/sfu_publisher.py), who publishes English speech made
 with ``flite -voice slt`` as SFrame-encrypted Opus through the server's proxy.  Beatriz,
 reading Spanish, is a group member in this test process.  She receives English captions
-and Spanish translations of Alice's speech, sent by the interpreter inside the group; when
-Carlos joins (a new epoch, new keys) captions keep coming after the old epoch's grace;
-after Alice opts out in her profile, her speech is no longer interpreted.  Nothing of the
-captions is in the server's database or logs, in the interpreter's output, or in
-what Janus records of the room (every recorded audio packet is SFrame with Alice's key
-id).  Latencies (end of a sentence's audio at the publisher → caption at Beatriz) are
-printed, not asserted.
+and Spanish translations of Alice's speech, sent by the interpreter inside the group.  Then
+Carlos joins and speaks other sentences at the same time (a new epoch with new keys, a new
+publisher): after the old epoch's grace both are captioned, each under their own name.
+After Alice opts out in her profile, her speech is no longer interpreted and Carlos's
+still is.  Nothing of the captions is in the server's database or logs, in the
+interpreter's output, or in what Janus records of the room (every recorded audio packet
+is SFrame with Alice's key id).  Latencies (end of a sentence's audio at its speaker →
+caption at Beatriz) are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(_missing() is not None, reaso
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 PUBLISHER = ROOT / "tests" / "interpret" / "sfu_publisher.py"
 SENTENCES = ("We must protect the oceans for our children.", "Clean water is a human right.")
+CARLOS_SENTENCES = ("Every village needs a doctor.",
+                    "The climate is changing faster than we expected.")  # fmt: skip
 LEAD_S = 3.0
 PAUSE_S = 1.2
 LOOPS = 8
@@ -79,14 +82,15 @@ class Speech:
     seconds: float
 
 
-def flite_speech(directory: Path) -> Speech:
+def flite_speech(directory: Path, sentences: tuple[str, ...] = SENTENCES,
+                 name: str = "speech48k") -> Speech:  # fmt: skip
     """48 kHz mono 16-bit: each sentence by flite's slt voice, then a pause."""
     from scipy.signal import resample_poly
 
     parts: list[np.ndarray] = []
     ends: list[float] = []
-    for n, text in enumerate(SENTENCES):
-        raw = directory / f"sentence{n}.wav"
+    for n, text in enumerate(sentences):
+        raw = directory / f"{name}-sentence{n}.wav"
         subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(raw)], check=True,
                        capture_output=True)  # fmt: skip
         with wave.open(str(raw)) as w:
@@ -98,7 +102,7 @@ def flite_speech(directory: Path) -> Speech:
         ends.append((offset + (loud[-1] if len(loud) else len(speech))) / 48000)
         parts += [speech, np.zeros(int(48000 * PAUSE_S))]
     audio = np.concatenate(parts)
-    path = directory / "speech48k.wav"
+    path = directory / f"{name}.wav"
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -224,30 +228,38 @@ def captions_of(got: Received, speaker: str, after: float = 0.0) -> list[envelop
             and at > after]  # fmt: skip
 
 
+def publisher(server: Server, url: str, speech: Speech, name: str, tmp_path: Path  # noqa: F811
+              ) -> tuple[Process, str, int, float]:  # fmt: skip
+    """Start a Python participant publishing ``speech``: (process, member id, leaf, when
+    its audio time 0 was sent)."""
+    process = Process([*server.ns.exec_prefix(), PYTHON, str(PUBLISHER), url, str(speech.path),
+                       name, "en", str(LEAD_S), str(LOOPS)], tmp_path / f"{name}.log",
+                      stdin=True)  # fmt: skip
+    joined = json.loads(process.wait_line(lambda line: '"joined"' in line))
+    process.wait_line(lambda line: '"publishing"' in line)
+    playing = json.loads(process.wait_line(lambda line: '"playing"' in line))["playing"]
+    return process, joined["joined"], joined["leaf"], playing
+
+
 async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
     server: Server, tmp_path: Path, processes: list[Process]  # noqa: F811
 ) -> None:
     speech = flite_speech(tmp_path)
+    carlos_speech = flite_speech(tmp_path, CARLOS_SENTENCES, "carlos48k")
     url, _, session_id = session_invite(server)
-    ns = server.ns.exec_prefix()
-    interpreter = Process([*ns, str(ROOT / ".venv" / "bin" / "indaba"), "interpreter",
-                           "--invite", url, "--run-by", "the test"],
+    interpreter = Process([*server.ns.exec_prefix(), str(ROOT / ".venv" / "bin" / "indaba"),
+                           "interpreter", "--invite", url, "--run-by", "the test"],
                           tmp_path / "interpreter.log")  # fmt: skip
     processes.append(interpreter)
     interpreter.wait_line(lambda line: line.startswith("joined session"))
     interpreter.wait_line(lambda line: line.startswith("listening to the meeting"))
 
     beatriz = await ChatSession.from_invite(url, "Beatriz", "es")
-    chats = [beatriz]
     try:
         await beatriz.send(envelope.encode(envelope.Profile("es", name="Beatriz")))
-        alice = Process([*ns, PYTHON, str(PUBLISHER), url, str(speech.path), "Alice", "en",
-                         str(LEAD_S), str(LOOPS)], tmp_path / "alice.log", stdin=True)  # fmt: skip
+        alice, alice_id, alice_leaf, alice_playing = publisher(server, url, speech, "Alice",
+                                                               tmp_path)  # fmt: skip
         processes.append(alice)
-        joined = json.loads(alice.wait_line(lambda line: '"joined"' in line))
-        alice_id, alice_leaf = joined["joined"], joined["leaf"]
-        alice.wait_line(lambda line: '"publishing"' in line)
-        playing = json.loads(alice.wait_line(lambda line: '"playing"' in line))["playing"]
         record_task = asyncio.create_task(
             asyncio.to_thread(record_room, server, session_id, alice_id, 4.0)
         )
@@ -269,23 +281,35 @@ async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
         assert all(c.route == ("en", "es") and c.engine == "apertium" for c in spanish)
         assert all(c.route == ("en",) and c.final for c in english)
 
-        # 2. Carlos joins: a new epoch, new keys; once the old epoch's grace (10 s) is
-        # over, captions still come, so the interpreter follows the epochs
+        # 2. Carlos joins and speaks too: a new epoch (new keys) and a new publisher.  Once
+        # the old epoch's grace (10 s) is over, both are captioned, each under their name.
         assert beatriz.member.group is not None
         epoch = beatriz.member.group.epoch
-        carlos = await ChatSession.from_invite(url, "Carlos", "en")
-        chats.append(carlos)
+        carlos, carlos_id, _, carlos_playing = publisher(server, url, carlos_speech, "Carlos",
+                                                         tmp_path)  # fmt: skip
+        processes.append(carlos)
         async with asyncio.timeout(20):
             while beatriz.member.group.epoch == epoch:
                 await asyncio.sleep(0.05)
-        rekeyed = time.time()
-        after_grace = rekeyed + 11
-        later = await collect(beatriz, lambda g: bool(captions_of(g, alice_id, after_grace)),
-                              11 + speech.seconds + 20)  # fmt: skip
+        after_grace = time.time() + 11
+
+        def both_speakers(g: Received) -> bool:
+            return bool(captions_of(g, alice_id, after_grace)) and any(
+                "climate" in c.text for c in captions_of(g, carlos_id, after_grace)
+            )
+
+        later = await collect(beatriz, both_speakers, 11 + 2 * carlos_speech.seconds + 20)
         got += later
         assert captions_of(later, alice_id, after_grace), "no captions after the epoch changed"
+        carlos_said = captions_of(later, carlos_id)
+        assert any("climate" in c.text for c in carlos_said if c.lang == "en"), [
+            c.text for c in carlos_said]  # fmt: skip
+        assert any("clima" in c.text for c in carlos_said if c.lang == "es")
+        assert not any(w in c.text for c in carlos_said for w in ("water", "ocean", "agua"))
+        assert not any(w in c.text for c in captions_of(got, alice_id)
+                       for w in ("climate", "village", "clima"))  # fmt: skip
 
-        # 3. Alice opts out: her speech is no longer interpreted
+        # 3. Alice opts out: her speech is no longer interpreted, Carlos's still is
         assert alice.proc.stdin is not None
         alice.proc.stdin.write("optout\n")
         alice.proc.stdin.flush()
@@ -296,27 +320,33 @@ async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
 
         seen_opt_out = await collect(beatriz, opted_out, 20)
         assert opted_out(seen_opt_out)
-        since = seen_opt_out[-1][0]
-        quiet = await collect(beatriz, lambda g: False, speech.seconds + 4)
+        since = seen_opt_out[-1][0] + 1.5
+        longest = max(speech.seconds, carlos_speech.seconds)
+        quiet = await collect(beatriz, lambda g: False, longest + 4)
         got += seen_opt_out + quiet
-        late = captions_of(seen_opt_out + quiet, alice_id, since + 1.5)
-        assert not late, "Alice's speech was interpreted after she opted out"
+        after = seen_opt_out + quiet
+        assert not captions_of(after, alice_id, since), "Alice was interpreted after opting out"
+        assert captions_of(after, carlos_id, since), "Carlos's captions stopped too"
     finally:
-        for chat in chats:
-            await chat.close()
+        await beatriz.close()
     out = interpreter.stop()
-    alice.stop()
+    for process in (alice, carlos):
+        process.stop()
     assert interpreter.proc.returncode == 0, interpreter.log.read_text()[-2000:]
     assert "captions from the meeting" in out and ", 0 captions from" not in out
 
-    # latency: the end of each sentence's audio at Alice → the caption at Beatriz
-    ends = [playing + LEAD_S + loop * speech.seconds + end
-            for loop in range(LOOPS) for end in speech.sentence_ends]  # fmt: skip
+    # latency: the end of each sentence's audio at its speaker → the caption at Beatriz
+    schedule = {
+        who: [start + LEAD_S + loop * talk.seconds + end
+              for loop in range(LOOPS) for end in talk.sentence_ends]
+        for who, start, talk in ((alice_id, alice_playing, speech),
+                                 (carlos_id, carlos_playing, carlos_speech))
+    }  # fmt: skip
     for language in ("en", "es"):
         waits = []
         for at, item, _ in got:
             if isinstance(item, envelope.CaptionMessage) and item.lang == language:
-                before = [e for e in ends if e <= at]
+                before = [e for e in schedule[item.speaker] if e <= at]
                 if before:
                     waits.append(at - before[-1])
         if waits:
