@@ -280,3 +280,73 @@ async def test_a_publisher_who_leaves_is_unsubscribed_and_what_they_said_is_capt
     await until(lambda: len(room.sent) >= 2, "the open utterance captioned")
     await listener._on_room_event({"videoroom": "event", "leaving": 99})  # unknown: ignored
     await listener._teardown()
+
+
+class FakeProxy:
+    """Stands in for JanusProxy: answers the watcher's join, then drops when told."""
+
+    opened = 0
+
+    def __init__(self) -> None:
+        self.closed = asyncio.Event()
+        self.requests: list[dict[str, Any]] = []
+        self.handler: Any = None
+
+    @classmethod
+    async def open(cls, base_url: str, admission: dict[str, Any]) -> FakeProxy:
+        assert admission["token"] == f"ticket-{cls.opened + 1}"  # a new ticket each time
+        cls.opened += 1
+        proxy = cls()
+        FakeProxy.last = proxy  # type: ignore[attr-defined]
+        return proxy
+
+    async def attach(self, on_event: Any) -> int:
+        self.handler = on_event
+        return 1
+
+    async def message(self, handle: int, body: dict[str, Any], jsep: Any = None) -> dict[str, Any]:
+        self.requests.append(body)
+        # a publisher with video only (a screen share): nothing to subscribe to
+        publishers = [{"id": 9, "streams": [{"type": "video", "mid": "0"}]}]
+        return {"plugindata": {"data": {"videoroom": "joined", "id": 3, "private_id": 4,
+                                        "publishers": publishers}}}  # fmt: skip
+
+    async def detach(self, handle: int) -> None:
+        pass
+
+    async def close(self) -> None:
+        self.closed.set()
+
+
+async def test_the_listener_reconnects_with_a_new_ticket_and_stops_when_media_is_off(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indaba.client.http import ApiError
+    from indaba.interpret import sfu
+
+    tickets = iter(["ticket-1", "ticket-2"])
+
+    async def admission(base: str, token: str, session_id: str) -> dict[str, Any]:
+        ticket = next(tickets, None)
+        if ticket is None:
+            raise ApiError(503, "media_disabled", "Media is off.")
+        return {"proxy_path": "/api/media/janus", "room": 77, "token": ticket}
+
+    monkeypatch.setattr(sfu, "admission_for", admission)
+    monkeypatch.setattr(sfu, "JanusProxy", FakeProxy)
+    monkeypatch.setattr(sfu, "BACKOFF", (0.05,))
+    FakeProxy.opened = 0
+    listener = room.listener
+    stop = asyncio.Event()
+    task = asyncio.create_task(listener.run(stop))
+    await until(lambda: listener.connected.is_set(), "the first connection")
+    first = FakeProxy.last  # type: ignore[attr-defined]
+    assert first.requests == [{"request": "join", "ptype": "publisher", "room": 77,
+                               "display": '{"n": "Interpreter"}'}]  # never "configure"  # fmt: skip
+    assert listener._feeds == {}  # the video-only publisher is not subscribed to
+    first.closed.set()  # the media connection drops
+    await until(lambda: FakeProxy.opened == 2 and listener.connected.is_set(), "reconnecting")
+    FakeProxy.last.closed.set()  # type: ignore[attr-defined]
+    async with asyncio.timeout(10):
+        await task  # the third admission says media is off: the listener gives up
+    assert FakeProxy.opened == 2 and not stop.is_set()
