@@ -205,7 +205,8 @@ def room() -> Room:
 
     _, member = pair(1, {1: "alice", 2: "interp", 3: "beatriz"})
     listener = MeetingListener(member, "http://x", "token", interpreter, recognizer_for,  # type: ignore[arg-type]
-                               router, send, EndpointConfig(end_silence_ms=200))  # fmt: skip
+                               router, send, EndpointConfig(end_silence_ms=200),
+                               processes=False)  # fmt: skip
     for who, lang in (("beatriz", "es"), ("alice", "en")):
         interpreter.on_message(1, who, envelope.encode(envelope.Profile(lang, name=who)))
     return Room(interpreter, listener, sent)
@@ -242,7 +243,9 @@ async def test_no_profile_opt_out_or_no_recogniser_means_no_captions(room: Room)
     assert not listener.hear("carlos", frames[0])  # no profile announced yet
     assert not listener.hear("interp", frames[0])  # never its own voice
     interpreter.on_message(2, "carlos", envelope.encode(envelope.Profile("fr", name="Carlos")))
-    assert not listener.hear("carlos", frames[0])  # no French recogniser here
+    listener.hear("carlos", frames[0])  # tries to make a French recogniser …
+    await until(lambda: ("carlos", "fr") in listener._unsupported, "no French recogniser")
+    assert not listener.hear("carlos", frames[0])  # … and remembers there is none
     for frame in frames[:30]:
         assert listener.hear("alice", frame)
     # alice opts out in the middle of an utterance: what was heard is dropped

@@ -19,7 +19,8 @@ directly -- and only listens::
            sender leaf → member id from the same epoch's roster; anything that does not
            authenticate is dropped here
       ─► aiortc's jitter buffer and Opus decoder (48 kHz) ─► PyAV resampler (16 kHz mono)
-      ─► that speaker's Pipeline (worker thread, in order) ─► final captions
+      ─► that speaker's Pipeline (recognition in a process of its own, in order;
+         indaba.interpret.workers) ─► final captions, translated here
       ─► Interpreter.captions ─► caption envelopes, MLS-encrypted to the group
 
 **Where the frames are intercepted.** aiortc has no encoded-frame transform; every RTP
@@ -32,7 +33,8 @@ NACK and statistics; decoding ourselves would mean re-implementing its jitter bu
 
 **Speakers.**  The speaker is whoever the KID names, not the Janus display name: the key
 proves group membership, the display is self-declared.  One pipeline per speaker, made
-when that speaker's ``profile`` has arrived (its language chooses the recogniser):
+when that speaker's ``profile`` has arrived (its language chooses the recogniser; a
+language without one is remembered and skipped):
 audio of a member without a profile, or whose profile says ``interpret: false``, is
 dropped before decoding -- an opt-out covers speech as it covers text.  When a feed goes
 quiet (muted, left, undecryptable) an open utterance is closed with silence.
@@ -45,9 +47,11 @@ no key.  Publishers that join or leave arrive as VideoRoom events, Janus's reneg
 offers are answered (new receivers guarded first); a lost proxy connection is reopened
 with a new ticket, backing off from 1 s to 15 s.
 
-**Threads.**  Everything above runs on the event loop except each pipeline's ``feed``
-(a worker thread, one chunk at a time per speaker) and aiortc's decoder thread.
-pocketsphinx holds the GIL while it decodes, so overlapping speakers share one core.
+**Processes and threads.**  Everything above runs on the event loop except aiortc's
+decoder thread, each speaker's recognition (a spawned process per speaker: pocketsphinx
+holds the GIL while it decodes, so speakers in one process would wait for each other and
+for the event loop) and translation (a worker thread; Apertium runs in its own processes,
+shared by all speakers).  ``processes=False`` runs whole pipelines in worker threads.
 
 Nothing here logs content, keys or tickets: only counts.
 """
@@ -85,8 +89,8 @@ from indaba.interpret.audio import silence
 from indaba.interpret.base import EngineError, SpeechRecognizer
 from indaba.interpret.endpoint import EndpointConfig
 from indaba.interpret.member import Interpreter
-from indaba.interpret.pipeline import Pipeline
 from indaba.interpret.routing import Router
+from indaba.interpret.workers import InProcess, InThread, Recognition
 from indaba.media.sframe import (
     EXPORTER_CONTEXT,
     EXPORTER_LABEL,
@@ -355,10 +359,11 @@ class ListenerStats:
 @dataclass
 class _Speaker:
     member_id: str
-    pipeline: Pipeline
-    resampler: av.AudioResampler
-    queue: asyncio.Queue[bytes] = field(default_factory=asyncio.Queue)
+    language: str
+    recognition: Recognition
+    queue: asyncio.Queue[av.AudioFrame | None] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
+    dirty: bool = False  # audio fed since the last closing silence
 
 
 @dataclass
@@ -385,6 +390,7 @@ class MeetingListener:
         send: Callable[[bytes], Awaitable[None]],
         endpoint: EndpointConfig | None = None,
         display: str = "Interpreter",
+        processes: bool = True,
     ) -> None:
         self.member = member
         self.base_url = base_url
@@ -395,6 +401,7 @@ class MeetingListener:
         self.send = send
         self.endpoint = endpoint or EndpointConfig()
         self.display = display
+        self.processes = processes  # one process per speaker (see indaba.interpret.workers)
         self.keys = GroupKeys(member)
         self.stats = ListenerStats()
         self.connected = asyncio.Event()
@@ -577,7 +584,7 @@ class MeetingListener:
             await self._proxy.detach(state.handle)
         speaker = self._speakers.get(state.speaker or "")
         if speaker is not None:  # the publisher left: close what they were saying
-            speaker.queue.put_nowait(self._closing_silence(speaker))
+            speaker.queue.put_nowait(None)
 
     async def _teardown(self) -> None:
         for feed in list(self._feeds):
@@ -601,10 +608,7 @@ class MeetingListener:
             while True:
                 frame = await track.recv()
                 if state.speaker is not None and isinstance(frame, av.AudioFrame):
-                    try:
-                        self.hear(state.speaker, frame)
-                    except (av.FFmpegError, ValueError) as exc:  # a frame PyAV cannot resample
-                        log.warning("audio frame skipped: %s", type(exc).__name__)
+                    self.hear(state.speaker, frame)
         except MediaStreamError:
             return
 
@@ -616,8 +620,7 @@ class MeetingListener:
         speaker = self._speaker(member_id)
         if speaker is None:
             return False
-        for out in speaker.resampler.resample(frame):
-            speaker.queue.put_nowait(out.to_ndarray().tobytes())
+        speaker.queue.put_nowait(frame)
         return True
 
     def _speaker(self, member_id: str) -> _Speaker | None:
@@ -630,17 +633,9 @@ class MeetingListener:
         if (member_id, profile.lang) in self._unsupported:
             self.stats.withheld += 1
             return None
-        try:
-            recognizer = self.recognizer_for(profile.lang)
-        except (EngineError, ValueError):
-            self._unsupported.add((member_id, profile.lang))
-            log.warning("no speech recogniser for a speaker's language",
-                        extra={"lang": profile.lang})  # fmt: skip
-            return None
-        pipeline = Pipeline(recognizer, self.router, self.interpreter.present_languages(),
-                            endpoint=self.endpoint)  # fmt: skip
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=recognizer.sample_rate)
-        speaker = _Speaker(member_id, pipeline, resampler)
+        kind = InProcess if self.processes else InThread
+        recognition = kind(self.recognizer_for, profile.lang, self.router, self.endpoint)
+        speaker = _Speaker(member_id, profile.lang, recognition)
         speaker.task = asyncio.create_task(self._work(speaker))
         self._speakers[member_id] = speaker
         return speaker
@@ -651,30 +646,59 @@ class MeetingListener:
             speaker.task.cancel()  # an opt-out: what was heard is dropped, not captioned
 
     async def _work(self, speaker: _Speaker) -> None:
-        pipeline = speaker.pipeline
-        while True:
+        try:
             try:
-                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
-                async with asyncio.timeout(QUIET_SECONDS):
-                    chunk = await speaker.queue.get()
-            except TimeoutError:
-                if pipeline.endpointer.in_speech:  # the feed went quiet mid-utterance
-                    await self._feed(speaker, self._closing_silence(speaker))
-                continue
-            while not speaker.queue.empty() and len(chunk) < 6400:  # up to 200 ms at once
-                chunk += speaker.queue.get_nowait()
-            await self._feed(speaker, chunk)
+                rate = await speaker.recognition.start()
+            except (EngineError, ValueError):
+                self._unsupported.add((speaker.member_id, speaker.language))
+                self._speakers.pop(speaker.member_id, None)
+                log.warning("no speech recogniser for a speaker's language",
+                            extra={"lang": speaker.language})  # fmt: skip
+                return
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+            closing = silence(self.endpoint.end_silence_ms / 1000
+                              + 2 * self.endpoint.frame_ms / 1000, rate)  # fmt: skip
+            while True:
+                try:
+                    # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel
+                    async with asyncio.timeout(QUIET_SECONDS):
+                        frame = await speaker.queue.get()
+                except TimeoutError:
+                    frame = None  # the feed went quiet (muted, gone, undecryptable)
+                if frame is None:
+                    if speaker.dirty:  # close an utterance left open
+                        speaker.dirty = False
+                        await self._feed(speaker, closing)
+                    continue
+                frames = [frame]
+                while not speaker.queue.empty() and len(frames) < 10:  # up to 200 ms at once
+                    more = speaker.queue.get_nowait()
+                    if more is None:
+                        speaker.queue.put_nowait(None)  # handled on the next turn
+                        break
+                    frames.append(more)
+                pcm = self._pcm(resampler, frames)
+                if pcm:
+                    speaker.dirty = True
+                    await self._feed(speaker, pcm)
+        finally:
+            await speaker.recognition.close()
 
-    def _closing_silence(self, speaker: _Speaker) -> bytes:
-        wait = self.endpoint.end_silence_ms / 1000 + 2 * self.endpoint.frame_ms / 1000
-        return silence(wait, speaker.pipeline.recognizer.sample_rate)
+    @staticmethod
+    def _pcm(resampler: av.AudioResampler, frames: list[av.AudioFrame]) -> bytes:
+        out = bytearray()
+        for frame in frames:
+            try:
+                for converted in resampler.resample(frame):
+                    out += converted.to_ndarray().tobytes()
+            except (av.FFmpegError, ValueError) as exc:  # a frame PyAV cannot resample
+                log.warning("audio frame skipped: %s", type(exc).__name__)
+        return bytes(out)
 
     async def _feed(self, speaker: _Speaker, pcm: bytes) -> None:
-        pipeline = speaker.pipeline
         present = self.interpreter.present_languages()
-        pipeline.targets = [t for t in present if t != pipeline.source]
         try:
-            events = await asyncio.to_thread(pipeline.feed, pcm)
+            events = await speaker.recognition.feed(pcm, present)
         except (EngineError, ValueError) as exc:
             log.warning("speech pipeline failed: %s", type(exc).__name__)
             return
