@@ -15,6 +15,7 @@ from indaba.consult.clusters import (
     max_group_count,
     silhouette,
     warm_start_centers,
+    warm_start_groups,
 )
 
 
@@ -99,3 +100,30 @@ def test_warm_start_opens_clusters_at_distal_points() -> None:
     pts = np.array([[0.0, 0.0], [0.1, 0.0], [9.0, 9.0]])
     centers = warm_start_centers(pts, np.array([0, 0, -1]), 2)
     assert len(centers) == 2 and [9.0, 9.0] in centers.tolist()
+
+
+def test_kmeans_reports_which_start_centre_each_cluster_grew_from() -> None:
+    pts = np.array([[0.0, 0.0], [0.1, 0.0], [9.0, 9.0]])
+    res = kmeans(pts, 3, init=np.array([[0.0, 0.0], [50.0, 50.0], [9.0, 9.0]]))
+    assert res.origin is not None and res.origin.tolist() == [0, 2]  # the empty one dropped
+
+
+def test_warm_start_groups_recentre_on_member_base_clusters() -> None:
+    base = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 0.0], [11.0, 0.0], [5.0, 5.0]])
+    sizes = np.array([1.0, 3.0, 2.0, 2.0, 1.0])
+    # the last base cluster is new: it belongs to no previous group and moves no centre
+    centers = warm_start_groups(base, sizes, np.array([1, 1, 0, 0, -1]), 2)
+    assert centers.tolist() == [[10.5, 0.0], [0.75, 0.0]]
+
+
+def test_warm_start_groups_open_a_group_at_the_most_distal_base_cluster() -> None:
+    base = np.array([[0.0, 0.0], [1.0, 0.0], [30.0, 0.0]])
+    centers = warm_start_groups(base, np.ones(3), np.array([0, 0, 0]), 2)
+    # the distal base cluster leaves its group, which recentres on the others
+    assert centers.tolist() == [[0.5, 0.0], [30.0, 0.0]]
+
+
+def test_warm_start_groups_without_history_start_from_first_distinct() -> None:
+    base = np.array([[2.0, 0.0], [2.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
+    np.testing.assert_array_equal(warm_start_groups(base, np.ones(4), np.full(4, -1), 2),
+                                  first_distinct(base, 2))

@@ -74,3 +74,25 @@ def test_dense_round_trip(dense: np.ndarray) -> None:  # type: ignore[type-arg]
     voted_rows = ~np.all(np.isnan(dense), axis=1)
     np.testing.assert_array_equal(m.to_dense(), dense[voted_rows])
     assert m.n_votes == int(np.sum(~np.isnan(dense)))
+
+
+@pytest.mark.parametrize("offset", [0, 10**12])  # dense ids (lookup table) and sparse ids (sort)
+def test_unordered_events_give_the_ordered_matrix(offset: int) -> None:
+    rng = np.random.default_rng(3)
+    p = rng.integers(0, 40, 500) + offset
+    s = rng.integers(0, 30, 500)
+    v = rng.integers(-1, 2, 500)
+    reference = VoteMatrix.from_votes(p, s, v, timestamp=np.arange(500))  # lexsort path
+    m = VoteMatrix.from_votes(p, s, v)  # later events win by their order: packed sort
+    for name in ("participant_ids", "statement_ids", "indptr", "indices", "votes"):
+        np.testing.assert_array_equal(getattr(m, name), getattr(reference, name))
+
+
+def test_events_in_matrix_order_skip_the_sort_and_match_it() -> None:
+    dense = np.array([[1.0, np.nan, 0.0], [np.nan, -1.0, 1.0]])
+    m = VoteMatrix.from_dense(dense)
+    rows, cols = m.row_of(), m.indices
+    again = VoteMatrix.from_votes(rows, cols, m.votes)
+    np.testing.assert_array_equal(again.to_dense(), dense)
+    shuffled = VoteMatrix.from_votes(rows[::-1], cols[::-1], m.votes[::-1])
+    np.testing.assert_array_equal(shuffled.to_dense(), dense)

@@ -139,3 +139,58 @@ def test_project_places_a_voter_where_fit_did(planted: tuple[VoteMatrix, np.ndar
         got = est.project(votes.statement_ids[votes.indices[lo:hi]], votes.votes[lo:hi])
         np.testing.assert_allclose(got, est.projection_[row], atol=1e-9)
     assert est.project([12345], [1]).tolist() == [0.0, 0.0]  # unknown statement
+
+
+def _events(votes: VoteMatrix, seed: int = 0) -> tuple[np.ndarray, ...]:  # type: ignore[type-arg]
+    """The votes as events with timestamps: 12 bursts of votes, minutes apart."""
+    rows = votes.row_of()
+    when = np.random.default_rng(seed).integers(0, 12, votes.n_votes) * 600.0
+    when += np.random.default_rng(seed + 1).random(votes.n_votes)  # within a burst
+    return (votes.participant_ids[rows], votes.statement_ids[votes.indices],
+            votes.votes.astype(np.int64), when)
+
+
+def test_fit_history_is_one_partial_fit_per_burst_of_votes(
+        planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    p, s, v, t = _events(planted[0])
+    replayed = OpinionMap(race_fresh_start=False).fit_history(p, s, v, t, interval=60.0)
+    assert replayed.n_updates_ == 12
+    by_hand = OpinionMap(race_fresh_start=False)
+    for burst in range(12):
+        seen = t < (burst + 1) * 600.0
+        by_hand.partial_fit(VoteMatrix.from_votes(p[seen], s[seen], v[seen], timestamp=t[seen]))
+    np.testing.assert_array_equal(replayed.labels_, by_hand.labels_)
+    np.testing.assert_array_equal(replayed.projection_, by_hand.projection_)
+    assert replayed.n_groups_ == 3
+
+
+def test_fit_history_refuses_bad_input() -> None:
+    with pytest.raises(ValueError, match=r"interval must be a non-negative number of seconds, "
+                                         r"got -1\.0\."):
+        OpinionMap().fit_history([1], [1], [1], [0.0], interval=-1.0)
+    with pytest.raises(ValueError, match=r"must be non-empty 1-D arrays of one length\."):
+        OpinionMap().fit_history([1, 2], [1], [1], [0.0])
+
+
+def test_base_cluster_ids_survive_an_update(planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    votes, _ = planted
+    est = OpinionMap().fit(votes)
+    before = est.state_.base_ids.copy()
+    est.partial_fit(votes)
+    np.testing.assert_array_equal(est.state_.base_ids, before)
+
+
+def test_group_warm_start_follows_members_not_coordinates(
+        planted: tuple[VoteMatrix, np.ndarray]) -> None:  # type: ignore[type-arg]
+    # swapping agree and disagree mirrors the map (same components, negated positions):
+    # groups warm-started from their member base clusters are already converged there,
+    # whereas the old centres (coordinates of the unmirrored map) would be far off
+    votes, _ = planted
+    mirrored = VoteMatrix(votes.participant_ids, votes.statement_ids, votes.indptr,
+                          votes.indices, (-votes.votes).astype(np.int8))
+    est = OpinionMap(race_fresh_start=False).fit(votes)
+    labels, base = est.labels_.copy(), est.base_centers_.copy()
+    est.partial_fit(mirrored)
+    np.testing.assert_allclose(est.base_centers_, -base, atol=1e-9)
+    assert adjusted_rand_score(labels, est.labels_) == 1.0
+    assert all(est.n_iter_[f"groups_k{k}"] == 1 for k in range(2, 6))

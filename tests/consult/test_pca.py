@@ -89,3 +89,16 @@ def test_statement_projection_is_a_lone_agree_vote() -> None:
     j = 4
     expected = (1 - centred.mean[j]) * comps[:, j] * np.sqrt(m.shape[1])
     np.testing.assert_allclose(proj[j], expected)
+
+
+def test_single_precision_start_reaches_the_double_precision_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from indaba.consult import pca
+
+    dense = _random_votes(11, n=400, m=40)
+    centred = centre_votes(VoteMatrix.from_dense(dense), np.ones(40, dtype=bool))
+    exact, values, _ = principal_components(centred.matrix, 2)
+    monkeypatch.setattr(pca, "SINGLE_PRECISION_MIN_VOTES", 1)
+    mixed, mixed_values, _ = principal_components(centred.matrix, 2)
+    np.testing.assert_allclose(mixed, exact, atol=1e-6)
+    np.testing.assert_allclose(mixed_values, values, rtol=1e-9)

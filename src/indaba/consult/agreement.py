@@ -26,6 +26,17 @@ from indaba.consult.repness import group_vote_counts, repness_stats, select_rep_
 
 IntArray = NDArray[np.int64]
 
+HISTORY_INTERVAL = 1.0  # seconds: Pol.is polls for new votes every second (:polling-interval)
+
+
+def history_estimator() -> OpinionMap:
+    """The estimator that replays a conversation as Pol.is computed it live.
+
+    Pol.is keeps the warm start only (no fresh start races it); for a conversation
+    without vote history, the k smoother starts where a Pol.is conversation starts.
+    """
+    return OpinionMap(race_fresh_start=False, initial_k=2)
+
 
 @dataclass(frozen=True)
 class Agreement:
@@ -69,20 +80,43 @@ def _dense_labels(ids: IntArray, groups: dict[int, int]) -> IntArray:
 
 
 def compare_with_polis(conv: PolisConversation, name: str,
-                       estimator: OpinionMap | None = None) -> Agreement:
-    """Fit Indaba's opinion map on a Pol.is export and score it against Pol.is's groups."""
+                       estimator: OpinionMap | None = None, *,
+                       history_interval: float | None = None) -> Agreement:
+    """Fit Indaba's opinion map on a Pol.is export and score it against Pol.is's groups.
+
+    With ``history_interval`` (seconds) and a votes.csv, the map is computed as the live
+    conversation was: ``fit_history`` replays the vote events, one update per burst of
+    votes; otherwise one ``fit`` on the final votes.
+    """
     if conv.participants is None:
         raise ValueError("the conversation has no participants-votes.csv to compare with.")
     votes = polis_vote_matrix(conv)
     ref = {p.participant: p.group_id for p in conv.participants if p.group_id is not None}
-    est = (estimator or OpinionMap()).fit(votes, keep_participants=np.array(sorted(ref)))
+    keep = np.array(sorted(ref), dtype=np.int64)
+    est = estimator or OpinionMap()
+    if history_interval is not None and conv.votes is not None:
+        events = conv.votes
+        est.fit_history([v.voter_id for v in events], [v.comment_id for v in events],
+                        [v.vote for v in events], [v.timestamp / 1000 for v in events],
+                        interval=history_interval, moderated_out=conv.moderated_out,
+                        keep_participants=keep)
+    else:
+        est.fit(votes, keep_participants=keep)
     polis = _dense_labels(votes.participant_ids, ref)
-    both = (polis >= 0) & (est.labels_ >= 0)
+    labels = _align_labels(votes.participant_ids, est.participant_ids_, est.labels_)
+    both = (polis >= 0) & (labels >= 0)
     return Agreement(
         name=name, participants=votes.shape[0],
         statements=int(np.count_nonzero(votes.votes_per_statement())), votes=votes.n_votes,
         polis_groups=len(set(ref.values())), indaba_groups=est.n_groups_,
         compared=int(both.sum()),
-        ari=float(adjusted_rand_score(polis[both], est.labels_[both])),
-        rep_overlap=rep_overlap(votes, polis, est.labels_),
+        ari=float(adjusted_rand_score(polis[both], labels[both])),
+        rep_overlap=rep_overlap(votes, polis, labels),
     )
+
+
+def _align_labels(ids: IntArray, est_ids: IntArray, labels: IntArray) -> IntArray:
+    """The estimator's labels for ``ids`` (-1 where it has no row)."""
+    pos = np.minimum(np.searchsorted(est_ids, ids), max(len(est_ids) - 1, 0))
+    hit = est_ids[pos] == ids if len(est_ids) else np.zeros(len(ids), dtype=bool)
+    return np.where(hit, labels[pos], -1).astype(np.int64)

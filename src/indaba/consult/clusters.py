@@ -32,6 +32,7 @@ class KMeansResult:
     centers: FloatArray
     labels: IntArray
     n_iter: int
+    origin: IntArray | None = None  # for each centre, the start centre it grew from
 
 
 def first_distinct(points: FloatArray, k: int) -> FloatArray:
@@ -86,12 +87,13 @@ def kmeans(
     w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
     centers = first_distinct(points, k) if init is None or not len(init) else np.array(init)
     labels, upper, lower = _nearest_two(points, centers)
+    origin = np.arange(len(centers), dtype=np.int64)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
         new, mass = _weighted_centers(points, labels, w, len(centers))
         keep = mass > 0
         if not keep.all():  # Pol.is drops empty clusters; renumber and start afresh
-            centers = new[keep]
+            centers, origin = new[keep], origin[keep]
             labels, upper, lower = _nearest_two(points, centers)
             continue
         shift = np.linalg.norm(new - centers, axis=1)
@@ -103,7 +105,7 @@ def kmeans(
             labels[stale], upper[stale], lower[stale] = _nearest_two(points[stale], centers)
         if not np.any(shift >= threshold):
             break
-    return KMeansResult(centers, labels, n_iter)
+    return KMeansResult(centers, labels, n_iter, origin)
 
 
 def _nearest_two(points: FloatArray, centers: FloatArray
@@ -170,17 +172,68 @@ def warm_start_centers(
 ) -> FloatArray:
     """Previous clusters recentred on their members' new positions (``clean-start-clusters``).
 
-    ``previous_labels`` gives each current point's earlier cluster, -1 if new.  Empty
-    clusters are dropped, identical centres merged, and while there are fewer than k
-    clusters (and more distinct points), the most distal point opens a new one.
+    ``previous_labels`` gives each current point's earlier cluster, -1 if new; see
+    :func:`clean_start`.
     """
     w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
-    old = previous_labels >= 0
-    if not np.any(old):
-        return first_distinct(points, k)
-    ids, lab = np.unique(previous_labels[old], return_inverse=True)
-    centers, _ = _weighted_centers(points[old], lab, w[old], len(ids))
-    return fill_centers(points, centers, k)
+    return clean_start(points, w, previous_labels, k)[0]
+
+
+def warm_start_groups(
+    base_centers: FloatArray, base_sizes: FloatArray, previous_group: IntArray, k: int
+) -> FloatArray:
+    """Start centres for a group clustering from the previous one for this k.
+
+    ``previous_group`` gives each current base cluster its group in the previous
+    clustering (-1 for base clusters that did not exist then); base clusters weigh
+    their member counts.  See :func:`clean_start`.
+    """
+    return clean_start(base_centers, base_sizes, previous_group, k)[0]
+
+
+def clean_start(
+    points: FloatArray, weights: FloatArray, previous: IntArray, k: int
+) -> tuple[FloatArray, IntArray]:
+    """Pol.is ``clean-start-clusters``: the previous clustering, ready for new data.
+
+    ``previous`` gives each point its earlier cluster (-1 if the point is new).  Each
+    earlier cluster is recentred on the current positions of its members (weighted);
+    new points join no cluster yet.  Clusters with identical centres are merged; then,
+    while there are fewer than k clusters (and more distinct points), the point
+    farthest from every centre leaves its cluster and opens a new one (``most-distal``),
+    and the centres are recomputed.  Without an earlier cluster: the first k distinct
+    points.  Returns the centres (earlier clusters in id order, then the new ones)
+    and, for each earlier cluster kept, its position among the sorted earlier ids.
+    """
+    member = np.asarray(previous, dtype=np.int64).copy()
+    if not np.any(member >= 0):
+        return first_distinct(points, k), np.zeros(0, dtype=np.int64)
+    _, member[member >= 0] = np.unique(member[member >= 0], return_inverse=True)
+    n_groups = int(member.max()) + 1
+    inside = member >= 0
+    centers, _ = _weighted_centers(points[inside], member[inside], weights[inside], n_groups)
+    kept = np.arange(n_groups, dtype=np.int64)
+    _, first, inverse = np.unique(centers, axis=0, return_index=True, return_inverse=True)
+    if len(first) < len(centers):  # merge clusters whose centres coincide
+        kept = np.sort(first)
+        relabel = np.searchsorted(kept, first)[inverse.reshape(-1)]
+        member[inside] = relabel[member[inside]]
+        n_groups = len(kept)
+        centers = centers[kept]
+    if n_groups >= k:
+        return centers, kept
+    possible = min(k, len(np.unique(points, axis=0)))
+    while n_groups < possible:
+        dist, _ = cKDTree(centers).query(points)
+        far = int(np.argmax(dist))
+        if dist[far] <= 0:
+            break
+        member[far] = n_groups
+        n_groups += 1
+        inside = member >= 0
+        centers, _ = _weighted_centers(points[inside], member[inside], weights[inside],
+                                       n_groups)
+    return centers, kept
 
 
 def fill_centers(points: FloatArray, centers: FloatArray, k: int) -> FloatArray:

@@ -74,36 +74,52 @@ class VoteMatrix:
         statement_ids: ArrayLike | None = None,
         moderated_out: Iterable[int] = (),
     ) -> VoteMatrix:
-        """Build from vote events; the latest event per pair wins (by timestamp, then order)."""
+        """Build from vote events; the latest event per pair wins (by timestamp, then order).
+
+        Linear-time where the ids allow it: small non-negative integer ids are mapped
+        through a lookup table instead of sorted, and events already in (participant,
+        statement) order with one event per pair (a database ``ORDER BY``) skip the sort.
+        """
         p = np.asarray(participant, dtype=np.int64)
         s = np.asarray(statement, dtype=np.int64)
-        v = np.asarray(vote, dtype=np.int64)
+        v = np.asarray(vote)
         if not (p.shape == s.shape == v.shape) or p.ndim != 1:
             raise ValueError("participant, statement and vote must be 1-D arrays of one length.")
         if len(v) and (v.min() < -1 or v.max() > 1):
             raise ValueError("votes must be -1 (disagree), 0 (pass) or 1 (agree).")
-        pids, rows = np.unique(p, return_inverse=True)
-        sids = np.unique(s) if statement_ids is None else np.unique(np.asarray(statement_ids))
-        cols = np.searchsorted(sids, s)
-        if len(s) and (cols.max(initial=0) >= len(sids) or np.any(sids[cols] != s)):
-            raise ValueError("a vote refers to a statement missing from statement_ids.")
-        width = max(len(sids), 1)
-        key = rows.astype(np.int64) * width + cols
-        if timestamp is None:
-            order = np.argsort(key, kind="stable")
+        v = v.astype(np.int8)
+        pids, rows = _dense_ids(p)
+        if statement_ids is None:
+            sids, cols = _dense_ids(s)
         else:
-            order = np.lexsort((np.asarray(timestamp, dtype=np.float64), key))
-        key, v = key[order], v[order]
-        last = np.ones(len(key), dtype=bool)
-        last[:-1] = key[1:] != key[:-1]  # the latest event of each pair comes last
-        key, v = key[last], v[last]
-        rows, cols = key // width, key % width
+            sids = np.unique(np.asarray(statement_ids, dtype=np.int64))
+            cols = np.searchsorted(sids, s)
+            if len(s) and (cols.max(initial=0) >= len(sids) or np.any(sids[cols] != s)):
+                raise ValueError("a vote refers to a statement missing from statement_ids.")
+        key = rows * max(len(sids), 1) + cols
+        if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):  # else sorted, one per pair
+            n = len(key)
+            if timestamp is None and int(key.max()) < np.iinfo(np.int64).max // n:
+                # stable order by key: sort (key, position) packed into one integer
+                packed = key * n + np.arange(n, dtype=np.int64)
+                packed.sort()
+                order = packed % n
+                del packed
+            elif timestamp is None:
+                order = np.argsort(key, kind="stable")
+            else:
+                order = np.lexsort((np.asarray(timestamp, dtype=np.float64), key))
+            key = key[order]
+            last = np.ones(len(key), dtype=bool)
+            last[:-1] = key[1:] != key[:-1]  # the latest event of each pair comes last
+            order = order[last]
+            rows, cols, v = rows[order], cols[order], v[order]
+            del order
+        del key
         indptr = np.zeros(len(pids) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(pids)), out=indptr[1:])
         mod = np.isin(sids, np.fromiter(moderated_out, dtype=np.int64))
-        return cls(
-            pids, sids.astype(np.int64), indptr, cols.astype(np.int32), v.astype(np.int8), mod
-        )
+        return cls(pids, sids, indptr, cols.astype(np.int32), v, mod)
 
     @classmethod
     def from_dense(
@@ -166,3 +182,22 @@ class VoteMatrix:
         return VoteMatrix(
             self.participant_ids, self.statement_ids, self.indptr, self.indices, self.votes, mod
         )
+
+
+def _dense_ids(ids: IntArray) -> tuple[IntArray, IntArray]:
+    """Sorted distinct ids and each element's index among them (``np.unique`` inverse).
+
+    Non-negative ids below a few times the number of elements go through a presence
+    table in O(n); other ids are sorted.
+    """
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    if low < 0 or high > 4 * len(ids) + 1024:
+        distinct, inverse = np.unique(ids, return_inverse=True)
+        return distinct.astype(np.int64), inverse.astype(np.int64).reshape(-1)
+    present = np.zeros(high + 1, dtype=bool)
+    present[ids] = True
+    distinct = np.flatnonzero(present).astype(np.int64)
+    position = np.cumsum(present, dtype=np.int64) - 1
+    return distinct, position[ids]

@@ -7,6 +7,7 @@ worker does on every update.  The math lives in :mod:`indaba.consult.pipeline`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,7 @@ class OpinionMap:
         pick_max: int = 5,
         n_init: int = 0,
         initial_k: int | None = None,
+        race_fresh_start: bool = True,
         random_state: int = 0,
     ) -> None:
         self.n_components = n_components
@@ -73,6 +75,7 @@ class OpinionMap:
         self.pick_max = pick_max
         self.n_init = n_init
         self.initial_k = initial_k
+        self.race_fresh_start = race_fresh_start
         self.random_state = random_state
 
     def get_params(self) -> dict[str, Any]:
@@ -92,6 +95,9 @@ class OpinionMap:
             raise ValueError(f"max_k must be an integer of at least 2, got {self.max_k!r}.")
         if not isinstance(self.pca_tol, float) or not 0 < self.pca_tol < 1:
             raise ValueError(f"pca_tol must be a float between 0 and 1, got {self.pca_tol!r}.")
+        if not isinstance(self.race_fresh_start, bool):
+            raise ValueError(f"race_fresh_start must be True or False, got "
+                             f"{self.race_fresh_start!r}.")
         k0 = self.initial_k
         if k0 is not None and (not isinstance(k0, int) or not 2 <= k0 <= self.max_k):
             raise ValueError(f"initial_k must be None or an integer from 2 to max_k, got {k0!r}.")
@@ -108,6 +114,50 @@ class OpinionMap:
         previous = getattr(self, "state_", None)
         return self._set(compute(self._checked(votes), self._params(), previous,
                                  keep_participants))
+
+    def fit_history(
+        self,
+        participant: ArrayLike,
+        statement: ArrayLike,
+        vote: ArrayLike,
+        timestamp: ArrayLike,
+        *,
+        interval: float = 60.0,
+        moderated_out: Iterable[int] = (),
+        keep_participants: NDArray[np.int64] | None = None,
+    ) -> OpinionMap:
+        """Recompute as a live conversation would have been computed, from its vote events.
+
+        The events are replayed in time order: every burst of votes (events closer than
+        ``interval`` seconds to the previous one; ``timestamp`` in seconds) is one update,
+        ``fit`` on the first and ``partial_fit`` on each next, as Pol.is's math worker
+        updates a conversation while people vote.  The result is the state after the last
+        update; ``n_updates_`` counts the updates.  Admissions, warm starts and the k
+        smoother carry over between updates exactly as in live use.
+        """
+        if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval < 0:
+            raise ValueError(
+                f"interval must be a non-negative number of seconds, got {interval!r}.")
+        p = np.asarray(participant, dtype=np.int64)
+        s = np.asarray(statement, dtype=np.int64)
+        v = np.asarray(vote, dtype=np.int64)
+        t = np.asarray(timestamp, dtype=np.float64)
+        if not (p.shape == s.shape == v.shape == t.shape) or p.ndim != 1 or not len(p):
+            raise ValueError("participant, statement, vote and timestamp must be non-empty 1-D "
+                             "arrays of one length.")
+        order = np.argsort(t, kind="stable")
+        p, s, v, t = p[order], s[order], v[order], t[order]
+        ends = np.append(np.flatnonzero(np.diff(t) > interval) + 1, len(t))
+        hidden = list(moderated_out)
+        self._params()  # refuse bad parameters before the first update
+        if hasattr(self, "state_"):
+            del self.state_
+        for end in ends.tolist():
+            votes = VoteMatrix.from_votes(p[:end], s[:end], v[:end], timestamp=t[:end],
+                                          moderated_out=hidden)
+            self.partial_fit(votes, keep_participants)
+        self.n_updates_ = len(ends)
+        return self
 
     def project(self, statement_ids: ArrayLike, votes: ArrayLike) -> NDArray[np.float64]:
         """Map position of one participant's votes, without refitting (e.g. a new voter)."""

@@ -26,11 +26,11 @@ from numpy.typing import NDArray
 from indaba.consult.clusters import (
     KSmoother,
     best_kmeans,
-    fill_centers,
+    clean_start,
     kmeans,
     max_group_count,
     silhouette,
-    warm_start_centers,
+    warm_start_groups,
 )
 from indaba.consult.consensus import ConsensusStatement, group_aware_consensus, select_consensus
 from indaba.consult.inclusion import included_participants
@@ -70,6 +70,7 @@ class Params:
     random_state: int = 0
     n_init: int = 0
     initial_k: int | None = None
+    race_fresh_start: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,11 @@ class OpinionMapState:
     base_centers: FloatArray
     base_sizes: IntArray
     base_labels: IntArray  # per participant, -1 outside the clustering
+    base_ids: IntArray  # per base cluster: its id, kept across updates (warm starts)
     group_of_base: IntArray
     labels: IntArray  # per participant, -1 outside the clustering
     silhouettes: dict[int, float]
-    group_clusterings: dict[int, FloatArray]
+    group_clusterings: dict[int, IntArray]  # k -> group of each base cluster
     k_smoother: KSmoother
     repness: list[list[RepStatement]]
     consensus: dict[str, list[ConsensusStatement]]
@@ -151,28 +153,41 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
     init = None
     if previous is not None and len(points):
         old = _align(votes.participant_ids, previous.participant_ids, previous.base_labels, -1)
-        init = warm_start_centers(points, old[rows_in], params.base_k)
+        init, kept_old = clean_start(points, np.ones(len(points)), old[rows_in], params.base_k)
+        # the ids of the start centres: surviving previous clusters, then new ones
+        survived = np.unique(old[rows_in][old[rows_in] >= 0])[kept_old]
+        next_id = int(previous.base_ids.max()) + 1 if len(previous.base_ids) else 0
+        start_ids = np.concatenate([previous.base_ids[survived],
+                                    np.arange(next_id, next_id + len(init) - len(survived))])
     n_iter = {"pca": pca_iter}
     base_labels = np.full(n_rows, -1, dtype=np.int64)
+    base_ids = np.zeros(0, dtype=np.int64)
     if len(points):
         base = kmeans(points, params.base_k, init=init, max_iter=params.base_iters)
         base_centers, base_labels[rows_in], n_iter["base"] = base.centers, base.labels, base.n_iter
+        assert base.origin is not None
+        base_ids = base.origin if init is None else start_ids[base.origin]
     else:
         base_centers = np.zeros((0, params.n_components))
     base_sizes = np.bincount(base_labels[rows_in], minlength=len(base_centers)).astype(np.int64)
+    weights = base_sizes.astype(np.float64)
 
-    clusterings: dict[int, FloatArray] = {}
-    group_labels: dict[int, IntArray] = {}
+    clusterings: dict[int, IntArray] = {}
     silhouettes: dict[int, float] = {}
     group_ks = range(2, max_group_count(len(base_centers), params.max_k) + 1)
     for k in group_ks if len(base_centers) else ():
-        warm = None if previous is None else previous.group_clusterings.get(k)
-        if warm is not None and len(base_centers):
-            warm = fill_centers(base_centers, warm, k)
-        res = best_kmeans(base_centers, k, weights=base_sizes.astype(np.float64), init=warm,
-                          n_init=params.n_init, random_state=params.random_state,
-                          max_iter=params.group_iters)
-        clusterings[k], group_labels[k] = res.centers, res.labels
+        warm = None
+        if previous is not None and k in previous.group_clusterings:
+            before = _align(base_ids, previous.base_ids, previous.group_clusterings[k], -1)
+            warm = warm_start_groups(base_centers, weights, before, k)
+        if warm is not None and not params.race_fresh_start:
+            res = kmeans(base_centers, k, weights=weights, init=warm,
+                         max_iter=params.group_iters)
+        else:
+            res = best_kmeans(base_centers, k, weights=weights, init=warm,
+                              n_init=params.n_init, random_state=params.random_state,
+                              max_iter=params.group_iters)
+        clusterings[k] = res.labels
         silhouettes[k] = silhouette(base_centers, res.labels)
         n_iter[f"groups_k{k}"] = res.n_iter
     if previous is not None:
@@ -186,7 +201,7 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
         this_k = max(silhouettes, key=lambda k: (silhouettes[k], k))
         smoother = smoother.update(this_k, params.k_buffer)
         k_use = smoother.smoothed_k if smoother.smoothed_k in clusterings else this_k
-        group_of_base = group_labels[k_use]
+        group_of_base = clusterings[k_use]
     else:
         group_of_base = np.zeros(len(base_centers), dtype=np.int64)
     n_groups = int(group_of_base.max()) + 1 if len(group_of_base) else 0
@@ -206,7 +221,7 @@ def compute(votes: VoteMatrix, params: Params, previous: OpinionMapState | None 
         projection=proj,
         statement_projection=statement_projection(centred.mean, comps, centred.n_columns),
         included=included, base_centers=base_centers, base_sizes=base_sizes,
-        base_labels=base_labels, group_of_base=group_of_base, labels=labels,
+        base_labels=base_labels, base_ids=base_ids, group_of_base=group_of_base, labels=labels,
         silhouettes=silhouettes, group_clusterings=clusterings, k_smoother=smoother,
         repness=repness, consensus=consensus,
         group_aware_consensus=group_aware_consensus(counts) if n_groups else

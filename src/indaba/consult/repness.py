@@ -41,14 +41,15 @@ def group_vote_counts(
     n_groups: int, n_statements: int,
 ) -> GroupVoteCounts:
     """Count votes per (group, statement) from CSR arrays; rows in group -1 are skipped."""
-    g = np.repeat(group_of_row, np.diff(indptr))
-    keep = g >= 0
-    if not keep.all():
-        g, cols, votes = g[keep], cols[keep], votes[keep]
-    # one pass: key = ((group * statements) + statement) * 3 + (vote + 1)
-    key = (g * n_statements + cols) * 3 + (votes.astype(np.int64) + 1)
-    table = np.bincount(key, minlength=n_groups * n_statements * 3)
-    table = table.reshape(n_groups, n_statements, 3).astype(np.int64)
+    # one pass: key = ((group * statements) + statement) * 3 + (vote + 1); ungrouped rows
+    # count in an extra group that is dropped, which spares filtering every vote
+    group = np.where(group_of_row >= 0, group_of_row, n_groups).astype(np.int64)
+    key = np.repeat(group * (3 * n_statements) + 1, np.diff(indptr))
+    key += cols * np.int64(3)
+    key += votes
+    table = np.bincount(key, minlength=(n_groups + 1) * n_statements * 3)
+    table = table[: n_groups * n_statements * 3].reshape(n_groups, n_statements, 3)
+    table = table.astype(np.int64)
     return GroupVoteCounts(table[:, :, 2], table[:, :, 0], table.sum(axis=2))
 
 
