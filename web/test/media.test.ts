@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { decodeDisplay, encodeDisplay, layerForWidth } from '../src/media/meeting';
+import { audioLevel, decodeDisplay, encodeDisplay, layerForWidth, undecryptable } from '../src/media/meeting';
 import {
   SFrameError,
   baseKey,
@@ -109,6 +109,17 @@ describe('meeting helpers', () => {
   it('encodes display with hand state, and accepts plain names', () => {
     expect(decodeDisplay(encodeDisplay({ n: 'Amina', h: true }))).toEqual({ n: 'Amina', h: true });
     expect(decodeDisplay('Farid')).toEqual({ n: 'Farid' });
+  });
+  it('counts a feed as undecryptable only while new frames all fail', () => {
+    expect(undecryptable({ ok: 0, failed: 0 }, { ok: 0, failed: 30 })).toBe(true);
+    expect(undecryptable({ ok: 200, failed: 0 }, { ok: 200, failed: 30 })).toBe(true); // decrypted before, fails now
+    expect(undecryptable({ ok: 200, failed: 30 }, { ok: 230, failed: 31 })).toBe(false);
+    expect(undecryptable({ ok: 0, failed: 30 }, { ok: 0, failed: 30 })).toBe(false); // nothing arrived
+  });
+  it('measures the speaking level over the interval, not at an instant', () => {
+    expect(audioLevel({ energy: 1, duration: 10 }, { energy: 1.01, duration: 11 })).toBeCloseTo(0.1);
+    expect(audioLevel({ energy: 1, duration: 10 }, { energy: 1, duration: 11 })).toBe(0); // silence
+    expect(audioLevel({ energy: 1, duration: 10 }, { energy: 1, duration: 10 })).toBe(0); // nothing received
   });
   it('routes /d/<d>/s/<s>/meeting', () => {
     expect(matchRoute(meetingPath('d1', 's1'))).toEqual({ name: 'meeting', dialogueId: 'd1', sessionId: 's1' });

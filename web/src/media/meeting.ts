@@ -8,7 +8,23 @@ import { type MediaKeySource, epochKeys } from './keys';
 export const MAX_TILES = 25;
 /** Undecryptable video for this long pauses the subscription (no key-frame storm). */
 export const UNDECRYPTABLE_PAUSE_MS = 3_000;
+/** A paused subscription is tried again after this long even without a new epoch. */
+export const PAUSE_RETRY_MS = 15_000;
+/** RMS level of the received audio (over the last second) above which someone speaks. */
+export const SPEAKING_LEVEL = 0.01;
+/** The shortest stretch of received audio (seconds) a level is measured over. */
+const MIN_LEVEL_S = 0.5;
 const RETRY_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
+/**
+ * The camera is captured at this size: the smallest at which Chromium sends all three
+ * simulcast layers (below 960x540 it drops the top one).
+ */
+export const CAPTURE = { width: 960, height: 540 };
+const SIMULCAST: RTCRtpEncodingParameters[] = [
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 400_000 },
+  { rid: 'h', maxBitrate: 1_200_000 },
+];
 
 export type MeetingState =
   'idle' | 'unsupported' | 'waiting_keys' | 'connecting' | 'live' | 'unavailable' | 'reconnecting' | 'closed';
@@ -31,7 +47,18 @@ export interface Remote {
   screen: boolean;
   paused: boolean;
   undecryptableSince: number | null;
+  /** The worker's counters for this feed's video at the previous tick. */
+  frames: { ok: number; failed: number };
+  /** Received audio energy and duration at the previous tick (active speaker). */
+  audio: { energy: number; duration: number };
+  /** Its audio's RMS level over the last measured interval. */
+  level: number;
+  /** The simulcast layer Janus was asked for (2, the highest, until a tile asks). */
   substream: number;
+  /** The layer the tile's width calls for; asked for once the subscription has started. */
+  layer: number;
+  /** The subscription is set up (its handle joined and started). */
+  started: boolean;
 }
 
 export interface MeetingDeps {
@@ -62,6 +89,28 @@ export function decodeDisplay(raw: unknown): Display {
   return { n: String(raw ?? '') };
 }
 
+/**
+ * Whether a feed's video is undecryptable right now: since the previous look, frames
+ * arrived and none of them could be decrypted.  (A feed that decrypted earlier and fails
+ * now counts too: a sender on an epoch this member does not have.)
+ */
+export function undecryptable(before: { ok: number; failed: number }, now: { ok: number; failed: number }): boolean {
+  return now.failed > before.failed && now.ok === before.ok;
+}
+
+/**
+ * RMS level of received audio between two readings of an inbound-rtp report's
+ * ``totalAudioEnergy`` and ``totalSamplesDuration`` (0 when nothing was received).
+ */
+export function audioLevel(
+  before: { energy: number; duration: number },
+  now: { energy: number; duration: number },
+): number {
+  const duration = now.duration - before.duration;
+  if (duration <= 0) return 0;
+  return Math.sqrt(Math.max(0, now.energy - before.energy) / duration);
+}
+
 /** Simulcast layer for a tile of ``width`` CSS pixels: 0 low, 1 medium, 2 high. */
 export function layerForWidth(width: number): number {
   if (width >= 640) return 2;
@@ -85,10 +134,12 @@ export class Meeting {
   private janus: JanusConnection | null = null;
   private admission: MediaAdmission | null = null;
   private publisher: { handle: number; pc: RTCPeerConnection; id: number; privateId: number } | null = null;
-  private screenPublisher: { handle: number; pc: RTCPeerConnection } | null = null;
+  private screenPublisher: { handle: number; pc: RTCPeerConnection; id: number } | null = null;
   private retry = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private timers: ReturnType<typeof setTimeout>[] = [];
   private ticker: ReturnType<typeof setInterval> | null = null;
+  private ticking = false;
   private unsubscribeKeys: (() => void) | null = null;
   private keys: MediaKeySource;
   /** Epoch changes apply in arrival order even though deriving their keys is async. */
@@ -161,16 +212,21 @@ export class Meeting {
   }
 
   private async connect(): Promise<void> {
+    this.retryTimer = null;
     if (this.closed) return;
     this.set(this.retry === 0 ? 'connecting' : 'reconnecting');
     try {
       this.admission = await this.deps.admit();
       const url = new URL(this.admission.proxy_path, this.deps.origin);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-      this.janus = new JanusConnection(url.toString());
-      this.janus.onclose = () => this.lost();
-      await this.janus.open(this.admission.token);
+      const janus = new JanusConnection(url.toString());
+      this.janus = janus;
+      janus.onclose = () => {
+        if (this.janus === janus) this.lost();
+      };
+      await janus.open(this.admission.token);
       await this.publish();
+      if (this.screen) await this.publishScreen(this.screen);
       this.retry = 0;
       this.set('live');
       this.startTicker();
@@ -181,7 +237,9 @@ export class Meeting {
 
   /** The media server went away: text continues; try again with backoff. */
   private lost(error?: unknown): void {
-    if (this.closed || this.state === 'closed') return;
+    // Once per loss: a socket closing during connect() reports both its close and the
+    // failed request, and two retries would publish this person twice.
+    if (this.closed || this.state === 'closed' || this.retryTimer !== null) return;
     this.teardownPeers();
     const delay = RETRY_MS[Math.min(this.retry, RETRY_MS.length - 1)]!;
     this.retry++;
@@ -191,7 +249,7 @@ export class Meeting {
       return;
     }
     this.set('unavailable', error instanceof JanusError ? error.message : '');
-    this.timers.push(setTimeout(() => void this.connect(), delay));
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
 
   private peer(): RTCPeerConnection {
@@ -212,23 +270,44 @@ export class Meeting {
     const pc = this.peer();
     this.publisher = { handle, pc, id: Number(data.id), privateId: Number(data.private_id) };
     if (!this.local)
-      this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
+      this.local = await navigator.mediaDevices.getUserMedia({
+        audio: true,
+        video: { width: { ideal: CAPTURE.width }, height: { ideal: CAPTURE.height } },
+      });
     for (const track of this.local.getTracks()) {
       const kind = track.kind as 'audio' | 'video';
-      if (kind === 'video' && this.audioOnly) continue;
       const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: [this.local] };
-      if (kind === 'video') {
-        init.sendEncodings = [
-          { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-          { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 400_000 },
-          { rid: 'h', maxBitrate: 1_200_000 },
-        ];
-      }
+      if (kind === 'video') init.sendEncodings = SIMULCAST.map((e) => ({ ...e, active: this.sendsVideo }));
       const transceiver = pc.addTransceiver(track, init);
       this.crypto!.encrypt(transceiver.sender, kind);
     }
-    await this.negotiatePublisher(handle, pc, { audio: true, video: !this.audioOnly });
+    await this.negotiatePublisher(handle, pc, { audio: true, video: this.sendsVideo });
     track(data.publishers, (p) => void this.subscribe(p));
+  }
+
+  /** Whether the camera's video goes out: camera on and not in audio-only mode. */
+  get sendsVideo(): boolean {
+    return this.cameraOn && !this.audioOnly;
+  }
+
+  /**
+   * Start or stop sending the camera's video.  A disabled track alone would still send
+   * black frames; inactive encodings send nothing, without renegotiating.
+   */
+  private async applyVideoSending(): Promise<void> {
+    const on = this.sendsVideo;
+    for (const t of this.local?.getVideoTracks() ?? []) t.enabled = on;
+    const sender = this.publisher?.pc.getSenders().find((s) => s.track?.kind === 'video');
+    if (sender) {
+      const parameters = sender.getParameters();
+      if (parameters.encodings.some((e) => e.active !== on)) {
+        for (const encoding of parameters.encodings) encoding.active = on;
+        await sender.setParameters(parameters).catch(() => undefined);
+      }
+    }
+    if (this.janus && this.publisher) {
+      await this.janus.message(this.publisher.handle, { request: 'configure', video: on }).catch(() => undefined);
+    }
   }
 
   private async negotiatePublisher(
@@ -241,7 +320,8 @@ export class Meeting {
     const answer = await this.janus!.message(
       handle,
       { request: 'configure', ...body },
-      { type: 'offer', sdp: pc.localDescription!.sdp, e2ee: true },
+      // rid_order: our simulcast encodings go low to high; Janus assumes the reverse unless told.
+      { type: 'offer', sdp: pc.localDescription!.sdp, e2ee: true, rid_order: 'lmh' },
     );
     const jsep = answer.jsep ?? (await this.waitJsep(handle));
     await pc.setRemoteDescription(jsep);
@@ -276,6 +356,7 @@ export class Meeting {
 
   private async subscribe(publisher: { id: number; display?: string }): Promise<void> {
     if (!this.janus || !this.publisher || this.remotes.has(publisher.id) || publisher.id === this.publisher.id) return;
+    if (publisher.id === this.screenPublisher?.id) return; // our own screen: shown locally
     if (this.remotes.size >= MAX_TILES - 1) return;
     const display = decodeDisplay(publisher.display);
     const pc = this.peer();
@@ -291,37 +372,59 @@ export class Meeting {
       screen: Boolean(display.s),
       paused: false,
       undecryptableSince: null,
+      frames: { ok: 0, failed: 0 },
+      audio: { energy: 0, duration: 0 },
+      level: 0,
       substream: 2,
+      layer: 2,
+      started: false,
     };
     this.remotes.set(publisher.id, remote);
+    const receivers = new WeakSet<RTCRtpReceiver>();
     pc.ontrack = (event) => {
+      // A receiver made active again (see pause) fires `track` again: it is decrypted already.
+      if (receivers.has(event.receiver)) return;
+      receivers.add(event.receiver);
       const kind = event.track.kind as 'audio' | 'video';
       this.crypto!.decrypt(event.receiver, kind, `feed-${publisher.id}-${kind}`);
       stream.addTrack(event.track);
       this.onchange();
     };
-    remote.handle = await this.janus.attach((m) => void this.onSubscriberEvent(remote, m));
-    const joined = await this.janus.message(remote.handle, {
-      request: 'join',
-      ptype: 'subscriber',
-      room: this.admission!.room,
-      private_id: this.publisher.privateId,
-      streams: [{ feed: publisher.id }],
-    });
-    const offer = joined.jsep ?? (await this.waitJsep(remote.handle));
-    await this.answer(remote, offer);
+    const janus = this.janus;
+    const privateId = this.publisher.privateId;
+    const current = () => this.remotes.get(publisher.id) === remote && this.janus === janus;
+    try {
+      remote.handle = await janus.attach((m) => void this.onSubscriberEvent(remote, m));
+      if (!current()) {
+        // Unsubscribed meanwhile (the feed left, or it is our own screen): drop the handle.
+        await janus.detach(remote.handle);
+        return;
+      }
+      const joined = await janus.message(remote.handle, {
+        request: 'join',
+        ptype: 'subscriber',
+        room: this.admission!.room,
+        private_id: privateId,
+        streams: [{ feed: publisher.id }],
+      });
+      const offer = joined.jsep ?? (await this.waitJsep(remote.handle));
+      await this.answer(remote, offer, janus);
+      remote.started = true;
+      if (this.audioOnly) await janus.message(remote.handle, { request: 'configure', video: false });
+      await this.applyLayer(remote);
+    } catch {
+      // The feed went away before we got it (or the connection did): no tile for it.
+      if (current()) await this.unsubscribe(publisher.id);
+      return;
+    }
     this.onchange();
   }
 
-  private async answer(remote: Remote, offer: RTCSessionDescriptionInit): Promise<void> {
+  private async answer(remote: Remote, offer: RTCSessionDescriptionInit, janus = this.janus!): Promise<void> {
     await remote.pc.setRemoteDescription(offer);
     await remote.pc.setLocalDescription(await remote.pc.createAnswer());
     await iceGathered(remote.pc);
-    await this.janus!.message(
-      remote.handle,
-      { request: 'start' },
-      { type: 'answer', sdp: remote.pc.localDescription!.sdp },
-    );
+    await janus.message(remote.handle, { request: 'start' }, { type: 'answer', sdp: remote.pc.localDescription!.sdp });
   }
 
   private async onSubscriberEvent(remote: Remote, message: JanusMessage): Promise<void> {
@@ -342,22 +445,41 @@ export class Meeting {
     this.onchange();
   }
 
-  /** Stop asking for video from a sender we cannot decrypt (its key frames would be wasted). */
+  /**
+   * Stop asking for video from a sender we cannot decrypt (its key frames would be wasted).
+   * The video receiver goes inactive (renegotiated with Janus): no video arrives, and no
+   * picture-loss indication leaves.  (A Janus `pause` stops the media, but Chromium's
+   * decoder then keeps asking for key frames for another five seconds.)  Audio goes on.
+   */
   private async pause(remote: Remote): Promise<void> {
     if (remote.paused || !this.janus) return;
     remote.paused = true;
-    await this.janus.message(remote.handle, { request: 'pause' }).catch(() => undefined);
     this.onchange();
+    await this.receiveVideo(remote, false);
     // Try again later even without a new epoch (the sender may have caught up).
-    this.timers.push(setTimeout(() => void this.resume(remote), 15_000));
+    this.timers.push(setTimeout(() => void this.resume(remote), PAUSE_RETRY_MS));
   }
 
   private async resume(remote: Remote): Promise<void> {
     if (!remote.paused || !this.janus || !this.remotes.has(remote.feed)) return;
     remote.paused = false;
     remote.undecryptableSince = null;
-    await this.janus.message(remote.handle, { request: 'start' }).catch(() => undefined);
     this.onchange();
+    await this.receiveVideo(remote, true);
+  }
+
+  private async receiveVideo(remote: Remote, on: boolean): Promise<void> {
+    const janus = this.janus;
+    const video = remote.pc.getTransceivers().find((t) => t.receiver.track.kind === 'video');
+    if (!janus || !video) return;
+    video.direction = on ? 'recvonly' : 'inactive';
+    try {
+      // Janus answers `update` with a fresh offer; our answer carries the new direction.
+      const reply = await janus.message(remote.handle, { request: 'configure', update: true });
+      if (reply.jsep?.type === 'offer') await this.answer(remote, reply.jsep, janus);
+    } catch {
+      // The connection went: a reconnect subscribes afresh.
+    }
   }
 
   private startTicker(): void {
@@ -365,28 +487,53 @@ export class Meeting {
     this.ticker = setInterval(() => void this.tick(), 1_000);
   }
 
-  /** Once a second: active speaker from audio levels; undecryptable feeds paused. */
+  /**
+   * Once a second: the active speaker is the loudest remote over the last second (its
+   * received audio energy, so a short sound between two ticks counts and a muted one,
+   * sending silence, does not); feeds whose video cannot be decrypted are paused.
+   */
   private async tick(): Promise<void> {
-    if (!this.crypto || this.state !== 'live') return;
-    const frames = await this.crypto.stats();
+    // One at a time: a slow tick overlapping the next would measure over no time at all.
+    if (!this.crypto || this.state !== 'live' || this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.measure(this.crypto);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async measure(crypto: FrameCrypto): Promise<void> {
+    const frames = await crypto.stats();
     let loudest: Remote | null = null;
-    let loudestLevel = 0.02;
+    let loudestLevel = SPEAKING_LEVEL;
     for (const remote of this.remotes.values()) {
       const stats = await remote.pc.getStats();
-      let level = 0;
-      stats.forEach((report: { type: string; kind?: string; audioLevel?: number }) => {
-        if (report.type === 'inbound-rtp' && report.kind === 'audio') level = report.audioLevel ?? 0;
-      });
+      let audio = remote.audio;
+      stats.forEach(
+        (report: { type: string; kind?: string; totalAudioEnergy?: number; totalSamplesDuration?: number }) => {
+          if (report.type === 'inbound-rtp' && report.kind === 'audio')
+            audio = { energy: report.totalAudioEnergy ?? 0, duration: report.totalSamplesDuration ?? 0 };
+        },
+      );
+      if (audio.duration - remote.audio.duration >= MIN_LEVEL_S) {
+        remote.level = audioLevel(remote.audio, audio);
+        remote.audio = audio;
+      }
+      const level = remote.level;
       if (level > loudestLevel) {
         loudest = remote;
         loudestLevel = level;
       }
       const video = frames[`feed-${remote.feed}-video`];
-      const failing = video !== undefined && video.failed > 0 && video.ok === 0;
-      if (failing) {
+      if (video === undefined || remote.paused) continue;
+      if (undecryptable(remote.frames, video)) {
         remote.undecryptableSince ??= Date.now();
         if (Date.now() - remote.undecryptableSince > UNDECRYPTABLE_PAUSE_MS) await this.pause(remote);
+      } else {
+        remote.undecryptableSince = null;
       }
+      remote.frames = { ok: video.ok, failed: video.failed };
     }
     let changed = false;
     for (const remote of this.remotes.values()) {
@@ -401,15 +548,25 @@ export class Meeting {
   async fitLayer(feed: number, width: number): Promise<void> {
     const remote = this.remotes.get(feed);
     const layer = layerForWidth(width);
-    if (!remote || !this.janus || remote.substream === layer) return;
-    remote.substream = layer;
-    await this.janus.message(remote.handle, { request: 'configure', substream: layer }).catch(() => undefined);
+    if (!remote) return;
+    remote.layer = layer;
+    await this.applyLayer(remote);
   }
 
-  setCamera(on: boolean): void {
+  private async applyLayer(remote: Remote): Promise<void> {
+    // A tile may be laid out before its subscription has a handle: ask once it has started.
+    if (!this.janus || !remote.started || remote.substream === remote.layer) return;
+    const previous = remote.substream;
+    remote.substream = remote.layer;
+    await this.janus.message(remote.handle, { request: 'configure', substream: remote.layer }).catch(() => {
+      if (remote.substream === remote.layer) remote.substream = previous; // ask again next time
+    });
+  }
+
+  async setCamera(on: boolean): Promise<void> {
     this.cameraOn = on;
-    for (const t of this.local?.getVideoTracks() ?? []) t.enabled = on;
     this.onchange();
+    await this.applyVideoSending();
   }
 
   setMicrophone(on: boolean): void {
@@ -431,12 +588,12 @@ export class Meeting {
     this.onchange();
   }
 
-  /** Audio-only: stop receiving and sending video (low bandwidth). */
+  /** Audio-only: stop receiving and sending video (low bandwidth); the camera setting is kept. */
   async setAudioOnly(on: boolean): Promise<void> {
     this.audioOnly = on;
-    this.setCamera(!on);
-    if (this.janus && this.publisher) {
-      await this.janus.message(this.publisher.handle, { request: 'configure', video: !on }).catch(() => undefined);
+    this.onchange();
+    await this.applyVideoSending();
+    if (this.janus) {
       for (const remote of this.remotes.values()) {
         await this.janus.message(remote.handle, { request: 'configure', video: !on }).catch(() => undefined);
       }
@@ -466,35 +623,50 @@ export class Meeting {
   async shareScreen(on: boolean): Promise<void> {
     if (!this.janus || !this.admission) return;
     if (!on) {
-      if (this.screenPublisher) {
-        this.screenPublisher.pc.close();
-        await this.janus.detach(this.screenPublisher.handle);
-      }
+      const screenPublisher = this.screenPublisher;
+      this.screenPublisher = null;
       for (const t of this.screen?.getTracks() ?? []) t.stop();
       this.screen = null;
-      this.screenPublisher = null;
       this.onchange();
+      if (screenPublisher) {
+        screenPublisher.pc.close();
+        await this.janus.detach(screenPublisher.handle);
+      }
       return;
     }
-    this.screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
-    const handle = await this.janus.attach((m) => this.onPublisherEvent(m));
-    await this.janus.message(handle, {
+    if (this.screen) return;
+    const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    this.screen = screen;
+    screen.getVideoTracks()[0]!.onended = () => {
+      if (this.screen === screen) void this.shareScreen(false);
+    };
+    this.onchange();
+    await this.publishScreen(screen);
+  }
+
+  /** The shared screen as a second publisher (again after a reconnect), encrypted too. */
+  private async publishScreen(screen: MediaStream): Promise<void> {
+    const janus = this.janus!;
+    const handle = await janus.attach((m) => this.onPublisherEvent(m));
+    const joined = await janus.message(handle, {
       request: 'join',
       ptype: 'publisher',
-      room: this.admission.room,
+      room: this.admission!.room,
       display: encodeDisplay({ n: this.deps.displayName, s: true }),
     });
     const pc = this.peer();
-    const videoTrack = this.screen.getVideoTracks()[0]!;
-    videoTrack.onended = () => void this.shareScreen(false);
-    const transceiver = pc.addTransceiver(videoTrack, { direction: 'sendonly', streams: [this.screen] });
+    const transceiver = pc.addTransceiver(screen.getVideoTracks()[0]!, { direction: 'sendonly', streams: [screen] });
     this.crypto!.encrypt(transceiver.sender, 'video');
-    this.screenPublisher = { handle, pc };
+    this.screenPublisher = { handle, pc, id: Number(joined.plugindata!.data.id) };
+    // Our camera's handle may already have subscribed to the screen: not twice on this page.
+    void this.unsubscribe(this.screenPublisher.id);
     await this.negotiatePublisher(handle, pc, { audio: false, video: true });
     this.onchange();
   }
 
   private teardownPeers(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     for (const remote of this.remotes.values()) remote.pc.close();
     this.remotes.clear();
     this.publisher?.pc.close();

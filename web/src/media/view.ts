@@ -67,8 +67,21 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
   const controls = h('div', { class: 'meeting-controls', role: 'toolbar', 'aria-label': t('meeting.title') });
   const devices = h('p', { class: 'meeting-devices' });
   let speakerView = false;
+  let lastSpeaker: number | null = null;
   let mounted = true;
   const videos = new Map<number, HTMLVideoElement>();
+  // Each remote tile asks for the simulcast layer its width needs, again whenever it is
+  // resized (grid and speaker view, window size).
+  const feedOf = new WeakMap<Element, number>();
+  const resizer =
+    typeof ResizeObserver === 'function'
+      ? new ResizeObserver((entries) => {
+          for (const entry of entries) {
+            const feed = feedOf.get(entry.target);
+            if (feed !== undefined && entry.contentRect.width > 0) void meeting.fitLayer(feed, entry.contentRect.width);
+          }
+        })
+      : null;
 
   const button = (id: string, label: string, action: () => void | Promise<void>) => {
     const b = h('button', { type: 'button', id, class: 'secondary' }, label);
@@ -136,6 +149,10 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
       video = h('video', { autoplay: true, playsinline: true }) as HTMLVideoElement;
       video.muted = id === 'self';
       videos.set(key, video);
+      if (id !== 'self') {
+        feedOf.set(video, id);
+        resizer?.observe(video);
+      }
     }
     if (stream && video.srcObject !== stream) video.srcObject = stream;
     const badges: string[] = [];
@@ -160,10 +177,19 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
     e2ee.setAttribute('data-epoch', meeting.epoch === null ? '' : String(meeting.epoch));
     renderControls();
     const remotes = [...meeting.remotes.values()];
-    const shown = speakerView ? remotes.filter((r) => r.speaking || r.screen).slice(0, 1) : remotes;
+    const speaking = remotes.find((r) => r.speaking);
+    if (speaking) lastSpeaker = speaking.feed;
+    // Speaker view: a shared screen, else who speaks (or spoke last), else someone.
+    const featured =
+      remotes.find((r) => r.screen) ?? speaking ?? remotes.find((r) => r.feed === lastSpeaker) ?? remotes[0];
+    const shown = speakerView ? (featured ? [featured] : []) : remotes;
     tiles.className = speakerView ? 'meeting-speaker' : 'meeting-grid';
     const live = new Set<number>([-1, ...shown.map((r) => r.feed)]);
-    for (const feed of [...videos.keys()]) if (!live.has(feed)) videos.delete(feed);
+    for (const [feed, video] of [...videos]) {
+      if (live.has(feed)) continue;
+      resizer?.unobserve(video);
+      videos.delete(feed);
+    }
     replaceChildren(
       tiles,
       tile('self', t('meeting.you'), meeting.local, { hand: meeting.hand }),
@@ -171,9 +197,11 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
         tile(r.feed, r.screen ? t('meeting.screen_of', { name: r.display }) : r.display, r.stream, r),
       ),
     );
-    for (const remote of shown) {
-      const width = videos.get(remote.feed)?.clientWidth ?? 0;
-      if (width > 0) void meeting.fitLayer(remote.feed, width);
+    if (resizer === null) {
+      for (const remote of shown) {
+        const width = videos.get(remote.feed)?.clientWidth ?? 0;
+        if (width > 0) void meeting.fitLayer(remote.feed, width);
+      }
     }
   }
 
@@ -182,6 +210,7 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
     mounted = false;
     meeting.onchange = () => undefined;
     meeting.stop();
+    resizer?.disconnect();
     for (const video of videos.values()) video.srcObject = null;
     videos.clear();
     replaceChildren(container);
