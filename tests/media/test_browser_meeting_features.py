@@ -108,9 +108,15 @@ def remote(page: Any, name: str) -> dict[str, Any]:
     return got
 
 
-def live_meeting(browser: Any, server: Server, people: int) -> tuple[Any, list[Any], int]:  # noqa: F811
-    """``people`` members in one group epoch, each decoding all the others."""
-    room = make_room(server, people)
+def live_meeting(
+    browser: Any,  # noqa: F811
+    server: Server,  # noqa: F811
+    people: int,
+    outsiders: int = 0,
+) -> tuple[Any, list[Any], int]:
+    """``people`` members in one group epoch, each decoding all the others (the room has
+    ``outsiders`` more session members, P<people>…, for the test to open)."""
+    room = make_room(server, people + outsiders)
     pages = [open_meeting(browser, server, room, n) for n in range(people)]
     epoch = wait_for_group(pages, people)
     names = [f"P{n}" for n in range(people)]
@@ -239,6 +245,9 @@ def test_media_comes_back_by_itself_after_janus_is_killed_and_text_goes_on(
             f"P{n} decoding {other} again",
         )
         growing(page, lambda p, other=other: received(p)[other]["video"], "frames decoded")
+    # One retry per loss: each person is published once in the new Janus.
+    for page in pages:
+        assert page.evaluate("() => window.indabaMeeting.remotes.size") == 1
     assert len(janus_pids(server)) == 1
 
 
@@ -254,30 +263,36 @@ def test_a_subscriber_without_the_key_pauses_and_stops_asking_for_key_frames(
     server: Server,  # noqa: F811
     browser: Any,  # noqa: F811
 ) -> None:
-    _, (p0, p1), epoch = live_meeting(browser, server, 2)
-    # P1 decrypted P0 until now; from here on it holds a wrong key for the epoch.
-    give_key(p1, epoch, 1, secrets.token_bytes(32))
+    room, (p0, p1), epoch = live_meeting(browser, server, 2, outsiders=1)
+    # P2 never had the group's key: a wrong one from the start (its decoder never gets a
+    # frame: the flood case).  P1 decrypted P0 until now and gets a wrong key as well.
+    p2 = open_meeting(browser, server, room, 2, in_group=False)
+    give_key(p2, epoch, 2, secrets.token_bytes(32))
+    wait_until(lambda: state(p2) == "live", "P2 joining the media")
     before = remote(p1, "P0")
+    give_key(p1, epoch, 1, secrets.token_bytes(32))
     wait_until(
         lambda: remote(p1, "P0")["frames"]["failed"] > before["frames"]["failed"],
         "P1 failing to decrypt",
     )
-    # Without the pause its decoder keeps asking for key frames, and Janus passes them on.
-    growing(p1, lambda p: remote(p, "P0")["pli"], "P1 asking for key frames")
-    wait_until(lambda: remote(p1, "P0")["paused"], "P1 pausing P0's video", timeout=30)
-    assert "paused" in tiles(p1)["P0"]["caption"]
-    assert remote(p1, "P0")["pli"] > before["pli"]
-    # Paused, P1's video receiver is inactive: no video arrives, P1 sends no PLI/FIR, and
-    # the publisher gets at most the room's periodic key-frame request (fir_freq).
-    stopped(p1, lambda p: remote(p, "P0")["videoBytes"], "video reaching P1")
-    sent_at = remote(p1, "P0")["pli"]
+    # Until they pause, their decoders ask for key frames (P2's, which never had a frame,
+    # several a second) and Janus passes them on.
+    for page in (p1, p2):
+        wait_until(lambda page=page: remote(page, "P0")["paused"], "pausing P0's video")
+        assert "paused" in tiles(page)["P0"]["caption"]
+    assert remote(p2, "P0")["pli"] > 0
+    # Paused, their video receivers are inactive: no video arrives, they send no PLI/FIR,
+    # and the publisher gets at most the room's periodic key-frame request (fir_freq).
+    for page in (p1, p2):
+        stopped(page, lambda p: remote(p, "P0")["videoBytes"], "video from P0 arriving")
+    sent_at = [remote(page, "P0")["pli"] for page in (p1, p2)]
     published_at = keyframe_requests(p0)
     started = time.monotonic()
     for _ in range(6):
         time.sleep(0.5)
-        assert remote(p1, "P0")["paused"], "resumed before the retry time"
+        assert remote(p1, "P0")["paused"] and remote(p2, "P0")["paused"], "resumed too soon"
     elapsed = time.monotonic() - started
-    assert remote(p1, "P0")["pli"] == sent_at
+    assert [remote(page, "P0")["pli"] for page in (p1, p2)] == sent_at
     assert keyframe_requests(p0) - published_at <= 1 + int(elapsed // FIR_FREQ_S)
     # A new epoch resumes the subscription (the sender may be decryptable now).
     give_key(p1, epoch + 1, 1, secrets.token_bytes(32))
