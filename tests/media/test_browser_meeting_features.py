@@ -216,6 +216,8 @@ def test_media_comes_back_by_itself_after_janus_is_killed_and_text_goes_on(
     browser: Any,  # noqa: F811
 ) -> None:
     room, pages, _ = live_meeting(browser, server, 2)
+    pages[0].locator("#meeting-screen").click()  # a shared screen comes back too
+    wait_until(lambda: remote(pages[1], "P0#screen").get("decoded", 0) > 5, "P0's screen")
     with janus_held_down(server):
         wait_until(lambda: media_status(server) == "down", "the API saying Janus is down")
         with httpx.Client(base_url=server.api) as http:
@@ -237,17 +239,19 @@ def test_media_comes_back_by_itself_after_janus_is_killed_and_text_goes_on(
             "the message reaching P1",
         )
     wait_until(lambda: media_status(server) == "up", "the supervisor restarting Janus")
+    feeds = {0: ["P1"], 1: ["P0", "P0#screen"]}
     for n, page in enumerate(pages):
-        other = f"P{1 - n}"
         wait_until(lambda page=page: state(page) == "live", "rejoining the media", timeout=90)
-        wait_until(
-            lambda page=page, other=other: received(page).get(other, {}).get("video", 0) > 5,
-            f"P{n} decoding {other} again",
-        )
-        growing(page, lambda p, other=other: received(p)[other]["video"], "frames decoded")
-    # One retry per loss: each person is published once in the new Janus.
-    for page in pages:
-        assert page.evaluate("() => window.indabaMeeting.remotes.size") == 1
+        for feed in feeds[n]:
+            wait_until(
+                lambda page=page, feed=feed: remote(page, feed).get("decoded", 0) > 5,
+                f"P{n} decoding {feed} again",
+            )
+            growing(page, lambda p, feed=feed: remote(p, feed)["decoded"], "frames decoded")
+    # One retry per loss: each feed is published once in the new Janus.
+    for n, page in enumerate(pages):
+        assert sorted(stats(page)["remotes"]) == feeds[n]
+        assert page.evaluate("() => window.indabaMeeting.remotes.size") == len(feeds[n])
     assert len(janus_pids(server)) == 1
 
 

@@ -621,8 +621,9 @@ export class Meeting {
   }
 
   async shareScreen(on: boolean): Promise<void> {
-    if (!this.janus || !this.admission) return;
     if (!on) {
+      // Also while disconnected (the browser's "stop sharing" ends the track): never
+      // published again by a reconnect.
       const screenPublisher = this.screenPublisher;
       this.screenPublisher = null;
       for (const t of this.screen?.getTracks() ?? []) t.stop();
@@ -630,18 +631,19 @@ export class Meeting {
       this.onchange();
       if (screenPublisher) {
         screenPublisher.pc.close();
-        await this.janus.detach(screenPublisher.handle);
+        await this.janus?.detach(screenPublisher.handle);
       }
       return;
     }
-    if (this.screen) return;
+    if (!this.janus || !this.admission || this.screen) return;
     const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     this.screen = screen;
     screen.getVideoTracks()[0]!.onended = () => {
       if (this.screen === screen) void this.shareScreen(false);
     };
     this.onchange();
-    await this.publishScreen(screen);
+    // If the connection goes meanwhile, the reconnect publishes the screen.
+    if (this.janus) await this.publishScreen(screen).catch(() => undefined);
   }
 
   /** The shared screen as a second publisher (again after a reconnect), encrypted too. */
