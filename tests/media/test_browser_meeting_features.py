@@ -424,6 +424,12 @@ def test_hand_speaker_camera_and_audio_only(server: Server, browser: Any) -> Non
     growing(p1, lambda p: remote(p, "P0")["audio"], "P1 hearing P0")
     growing(p0, lambda p: remote(p, "P1")["audio"], "P0 hearing P1")
     growing(p0, lambda p: remote(p, "P2")["decoded"], "P0 still decoding P2")
+    # A feed that appears meanwhile (P2's screen) sends P1 no video either.
+    p2.locator("#meeting-screen").click()
+    wait_until(lambda: remote(p0, "P2#screen").get("decoded", 0) > 5, "P0 decoding P2's screen")
+    wait_until(lambda: "P2#screen" in tiles(p1), "P2's screen tile at P1")
+    stopped(p1, lambda p: remote(p, "P2#screen")["videoBytes"], "P2's screen reaching P1")
+    assert remote(p1, "P2#screen")["decoded"] == 0
     p1.locator("#meeting-audio-only").click()
     growing(p1, lambda p: remote(p, "P0")["decoded"], "P1 decoding P0 again")
     growing(p0, lambda p: remote(p, "P1")["decoded"], "P0 decoding P1 again")
