@@ -14,7 +14,12 @@ import statistics
 import pytest
 
 from indaba.consult import OpinionMap, read_polis_export
-from indaba.consult.agreement import Agreement, compare_with_polis
+from indaba.consult.agreement import (
+    HISTORY_INTERVAL,
+    Agreement,
+    compare_with_polis,
+    history_estimator,
+)
 from tests.conftest import SHARED
 
 POLIS = SHARED / "data" / "polis"
@@ -69,3 +74,18 @@ def test_clear_conversations_match_closely(results: dict[str, list[Agreement]]) 
     for name in ("bg2050-volunteers", "scoop-hivemind.biodiversity", "vtaiwan.uberx"):
         assert by_name[name].ari >= 0.9
         assert by_name[name].indaba_groups == by_name[name].polis_groups
+
+
+def test_replayed_history_finds_the_groups_pol_is_found_live() -> None:
+    # london.youth.policing: every vote within 18 minutes, so one fit sees the whole
+    # conversation at once and finds 2 groups; replayed at Pol.is's one-second cadence,
+    # the k smoother sees 3 groups win update after update, as Pol.is did
+    folder = POLIS / "london.youth.policing"
+    conv = read_polis_export(folder)
+    one_fit = compare_with_polis(conv, folder.name, OpinionMap(initial_k=2))
+    assert one_fit.indaba_groups == 2 != one_fit.polis_groups
+    est = history_estimator()
+    replayed = compare_with_polis(conv, folder.name, est, history_interval=HISTORY_INTERVAL)
+    assert est.n_updates_ >= 300
+    assert replayed.indaba_groups == replayed.polis_groups == 3
+    assert replayed.ari > one_fit.ari
