@@ -59,6 +59,7 @@ STATS = """async () => {
   for (const r of m.remotes.values()) {
     const entry = {feed: r.feed, paused: r.paused, hand: r.hand, speaking: r.speaking,
                    screen: r.screen, substream: r.substream, level: r.level,
+                   heard: r.audio.duration,
                    decoded: 0, videoBytes: 0,
                    width: 0, pli: 0, audio: 0, frames: frames[`feed-${r.feed}-video`] || null};
     (await r.pc.getStats()).forEach(x => {
@@ -384,15 +385,23 @@ def test_hand_speaker_camera_and_audio_only(server: Server, browser: Any) -> Non
     # is never shown speaking.
     p1.locator("#meeting-mic").click()
     p2.locator("#meeting-mic").click()
+    heard = {page: remote(page, "P2")["heard"] for page in (p0, p1)}
 
     def speaking(page: Any, strict: bool = True) -> set[str]:
         shown = {name for name, tile in tiles(page).items() if tile["speaking"]}
         assert not (strict and "P2" in shown), "a muted participant shown speaking"
         return shown
 
-    # Once a page has measured P2's audio after the mute (silence), P2 is never the speaker.
+    # Once a page has measured P2's audio as silence, over a stretch that ends two seconds
+    # (of P2's audio) after the mute, P2 is never the speaker there.
     for page in (p0, p1):
-        wait_until(lambda page=page: remote(page, "P2")["level"] < SPEAKING_LEVEL, "P2 muted")
+        wait_until(
+            lambda page=page: (
+                remote(page, "P2")["heard"] > heard[page] + 2
+                and remote(page, "P2")["level"] < SPEAKING_LEVEL
+            ),
+            "P2 heard muted",
+        )
     for page in (p1, p2):
         wait_until(lambda page=page: speaking(page) == {"P0"}, "P0 shown speaking")
     assert "Speaking" in tiles(p1)["P0"]["caption"]
