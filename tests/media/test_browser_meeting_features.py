@@ -3,7 +3,7 @@
 The harness of ``test_browser_media.py`` (Janus, the server and Chromium in a network
 namespace; each page opens ``/d/…/s/…/meeting`` and takes its frame keys from the
 session's MLS group).  Every check reads counters — WebRTC statistics, the frame worker's
-counters, the page's own state and tiles — and never a duration:
+counters, the page's own state and tiles — and none asserts how long something took:
 
 - Janus killed: the API and ``#meeting-status`` say the media server is down, a message
   sent meanwhile arrives, and both browsers decode each other again once the supervisor
@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from tests.media.netns import missing_requirement
 from tests.media.test_browser_media import (
     Server,
     browser,  # noqa: F401 - a Chromium per test
@@ -42,6 +44,11 @@ from tests.media.test_browser_media import (
     wait_for_group,
     wait_until,
 )
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(missing_requirement() is not None, reason=str(missing_requirement())),
+]
 
 # What a page sends and receives, from its own peer connections and frame worker.
 STATS = """async () => {
