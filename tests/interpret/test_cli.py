@@ -70,6 +70,33 @@ def test_the_interpreter_listens_to_the_meeting_unless_told_not_to() -> None:
     assert parser.parse_args([*base, "--end-silence-ms", "500"]).end_silence_ms == 500
 
 
+def test_the_interpreters_voice_options_are_checked_before_it_joins(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from indaba.cli import build_parser
+    from indaba.interpret.commands import voice_languages, voice_synthesizer
+    from indaba.interpret.registry import EngineConfig
+
+    parser = build_parser()
+    base = ["interpreter", "--invite", "http://x/i/t", "--run-by", "us"]
+    assert parser.parse_args(base).voice is None  # no voice unless asked
+    assert parser.parse_args([*base, "--voice"]).voice == "all"
+    assert voice_languages("all") is None and voice_languages(None) is None
+    assert voice_languages("es, fr,es") == ("es", "fr")
+    with pytest.raises(ValueError, match="not a language code"):
+        voice_languages("es,<b>")
+    config = EngineConfig(synthesizer="fake")
+    assert voice_synthesizer(parser.parse_args(base), config) is None
+    assert voice_synthesizer(parser.parse_args([*base, "--voice", "es"]), config) is not None
+    with pytest.raises(ValueError, match="does not speak xx"):
+        voice_synthesizer(parser.parse_args([*base, "--voice", "es,xx"]), config)
+    with pytest.raises(ValueError, match="--no-media"):
+        voice_synthesizer(parser.parse_args([*base, "--voice", "--no-media"]), config)
+    # the whole command refuses before joining anything
+    assert main([*base, "--voice", "es", "--synthesizer", "fake", "--no-media"]) == 2
+    assert "--no-media" in capsys.readouterr().err
+
+
 async def test_media_is_listened_to_when_the_server_offers_it() -> None:
     import json
     import threading

@@ -7,8 +7,12 @@ the session's MLS group and keys its meeting from it.  Alice's microphone is a W
 ``flite -voice slt`` speech (``--use-file-for-fake-audio-capture``), so her browser's
 worker SFrame-encrypts real Opus speech; the interpreter hears it through the SFU,
 recognises, translates, and sends captions inside the group; Beatriz's conversation shows
-them in Spanish under Alice's name, Alice's in English.  The caption texts never appear
-in the server's database or log, nor in the interpreter's output.
+them in Spanish under Alice's name, Alice's in English.  The interpreter also speaks
+(``--voice es``): Beatriz's meeting shows no tile for its Spanish feed but "Hear
+interpretation in Spanish", on, whose audio element plays the feed and receives decoded
+audio (inbound-rtp samples and energy growing) and which lowers Alice while it speaks;
+Alice, reading English, is offered nothing.  The caption texts never appear in the
+server's database or log, nor in the interpreter's output.
 """
 
 from __future__ import annotations
@@ -113,14 +117,34 @@ def open_meeting(browser: Any, server: Server, dialogue: str, session: str, toke
     return page
 
 
+INTERPRETATION_AUDIO_JS = """async () => {
+  const meeting = window.indabaMeeting;
+  const feed = [...meeting.remotes.values()].find((r) => r.interpretation === 'es');
+  const audio = document.querySelector('#meeting-interpretation-audio');
+  if (!feed) return { playing: false, energy: 0, samples: 0 };
+  let energy = 0, samples = 0;
+  (await feed.pc.getStats()).forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+      energy = r.totalAudioEnergy ?? 0;
+      samples = r.totalSamplesReceived ?? 0;
+    }
+  });
+  return { playing: audio.srcObject === feed.stream, energy, samples };
+}"""
+
+
+def interpretation_audio(page: Any) -> dict[str, Any]:
+    return dict(page.evaluate(INTERPRETATION_AUDIO_JS))
+
+
 def test_spoken_english_in_one_browser_is_captioned_in_spanish_in_another(
     server: Server, chromium: Any, tmp_path: Path, processes: list[Process]  # noqa: F811
 ) -> None:
     speech = flite_speech(tmp_path)
     url, dialogue, session = session_invite(server)
     interpreter = Process([*server.ns.exec_prefix(), str(ROOT / ".venv" / "bin" / "indaba"),
-                           "interpreter", "--invite", url, "--run-by", "the test"],
-                          tmp_path / "interpreter.log")  # fmt: skip
+                           "interpreter", "--invite", url, "--run-by", "the test",
+                           "--voice", "es"], tmp_path / "interpreter.log")  # fmt: skip
     processes.append(interpreter)
     interpreter.wait_line(lambda line: line.startswith("listening to the meeting"))
 
@@ -143,6 +167,21 @@ def test_spoken_english_in_one_browser_is_captioned_in_spanish_in_another(
                "Alice reading her own speech in English", timeout=60)  # fmt: skip
     texts = [t.split(" ", 1)[1] for t in spanish.all_inner_texts() + english.all_inner_texts()
              if " " in t and len(t.split(" ", 1)[1]) > 3]  # fmt: skip
+
+    # the interpreter's Spanish voice: offered to Beatriz (on), not a tile, audible, ducking
+    toggle = beatriz.locator("#meeting-interpretation-toggle")
+    wait_until(lambda: toggle.is_visible(), "Hear interpretation in Spanish", timeout=30)
+    assert toggle.inner_text() == "Hear interpretation in Spanish", toggle.inner_text()
+    assert toggle.get_attribute("aria-pressed") == "true"
+    assert beatriz.locator("figure[data-feed]").count() == 2  # herself and Alice
+    first = interpretation_audio(beatriz)
+    assert first["playing"], first  # the audio element holds the interpretation feed
+    wait_until(lambda: interpretation_audio(beatriz)["energy"] > first["energy"] + 1e-3
+               and interpretation_audio(beatriz)["samples"] > first["samples"] + 48000,
+               "decoded interpretation audio", timeout=60)  # fmt: skip
+    wait_until(lambda: beatriz.locator("#meeting-interpretation").get_attribute("data-ducked")
+               == "true", "Alice lowered while the interpretation speaks", timeout=60)  # fmt: skip
+    assert not alice.locator("#meeting-interpretation-toggle").is_visible()
 
     out = interpreter.stop()
     assert interpreter.proc.returncode == 0, interpreter.log.read_text()[-2000:]

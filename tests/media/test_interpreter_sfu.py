@@ -293,10 +293,11 @@ async def test_the_interpreter_captions_and_translates_speech_from_the_sfu(
                 await asyncio.sleep(0.05)
         after_grace = time.time() + 11
 
-        def both_speakers(g: Received) -> bool:
-            return bool(captions_of(g, alice_id, after_grace)) and any(
-                "climate" in c.text for c in captions_of(g, carlos_id, after_grace)
-            )
+        def both_speakers(g: Received) -> bool:  # the translation comes after the English
+            carlos_now = captions_of(g, carlos_id, after_grace)
+            return (bool(captions_of(g, alice_id, after_grace))
+                    and any("climate" in c.text for c in carlos_now if c.lang == "en")
+                    and any("clima" in c.text for c in carlos_now if c.lang == "es"))  # fmt: skip
 
         later = await collect(beatriz, both_speakers, 11 + 2 * carlos_speech.seconds + 20)
         got += later

@@ -1,6 +1,15 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { audioLevel, decodeDisplay, encodeDisplay, layerForWidth, undecryptable } from '../src/media/meeting';
+import {
+  DUCKED_VOLUME,
+  audioLevel,
+  decodeDisplay,
+  encodeDisplay,
+  hearsInterpretation,
+  layerForWidth,
+  originalVolume,
+  undecryptable,
+} from '../src/media/meeting';
 import {
   SFrameError,
   baseKey,
@@ -109,6 +118,28 @@ describe('meeting helpers', () => {
   it('encodes display with hand state, and accepts plain names', () => {
     expect(decodeDisplay(encodeDisplay({ n: 'Amina', h: true }))).toEqual({ n: 'Amina', h: true });
     expect(decodeDisplay('Farid')).toEqual({ n: 'Farid' });
+  });
+  it('reads an interpretation feed’s language from its display, and nothing else as one', () => {
+    // what indaba.interpret.voice.interpretation_display publishes
+    expect(decodeDisplay('{"n": "Interpreter (es)", "i": "es"}')).toEqual({ n: 'Interpreter (es)', i: 'es' });
+    expect(decodeDisplay(encodeDisplay({ n: 'Interpreter (zh)', i: 'zh-Hans' })).i).toBe('zh-Hans');
+    for (const bad of ['', 'ES', 'e', 'es fr', '<b>', 7, true, null]) {
+      const display = decodeDisplay(JSON.stringify({ n: 'Someone', i: bad }));
+      expect(display.n).toBe('Someone');
+      expect(display.i).toBeUndefined();
+    }
+    expect(decodeDisplay('null')).toEqual({ n: 'null' });
+    expect(decodeDisplay('{"i": "es"}').i).toBeUndefined(); // no name: a plain display
+  });
+  it('hears the interpretation by default when it exists, and ducks only while it speaks', () => {
+    expect(hearsInterpretation(null, true)).toBe(true);
+    expect(hearsInterpretation(null, false)).toBe(false);
+    expect(hearsInterpretation(false, true)).toBe(false);
+    expect(hearsInterpretation(true, false)).toBe(false); // chosen, but no such feed now
+    expect(originalVolume(true, true)).toBe(DUCKED_VOLUME);
+    expect(DUCKED_VOLUME).toBeCloseTo(0.2);
+    expect(originalVolume(true, false)).toBe(1);
+    expect(originalVolume(false, true)).toBe(1); // off: the original only, never lowered
   });
   it('counts a feed as undecryptable only while new frames all fail', () => {
     expect(undecryptable({ ok: 0, failed: 0 }, { ok: 0, failed: 30 })).toBe(true);

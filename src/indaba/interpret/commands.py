@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from indaba.interpret.base import EngineError, EngineUnavailable
+from indaba.interpret.base import EngineError, EngineUnavailable, SpeechSynthesizer
 from indaba.interpret.member import display_name
 from indaba.interpret.registry import EngineConfig
 
@@ -139,26 +140,66 @@ async def media_available(base_url: str) -> bool:
     return isinstance(status, dict) and status.get("status") not in (None, "disabled")
 
 
+def voice_languages(value: str | None) -> tuple[str, ...] | None:
+    """``--voice`` → the languages to speak; None: every listener language."""
+    if value is None or value.strip() in ("", "all"):
+        return None
+    languages = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    for language in languages:
+        if not language.isalpha() or not 2 <= len(language) <= 3:
+            raise ValueError(f"--voice: {language!r} is not a language code (e.g. es,fr or all)")
+    return languages
+
+
+def voice_synthesizer(args: argparse.Namespace, config: EngineConfig) -> SpeechSynthesizer | None:
+    """The synthesiser for ``--voice`` (None without it); a ValueError says what is wrong."""
+    if args.voice is None:
+        return None
+    if not args.media:
+        raise ValueError("--voice speaks into the meeting: it cannot go with --no-media")
+    if args.synthesizer:
+        config.synthesizer = args.synthesizer
+    synthesizer = config.synthesizer_engine()
+    if synthesizer is None:
+        raise ValueError("--voice needs a speech synthesiser (--synthesizer espeak-ng)")
+    unknown = set(voice_languages(args.voice) or ()) - synthesizer.languages()
+    if unknown:
+        raise ValueError(f"--voice: the {config.synthesizer} synthesiser does not speak "
+                         f"{', '.join(sorted(unknown))} (it speaks "
+                         f"{', '.join(sorted(synthesizer.languages()))})")  # fmt: skip
+    return synthesizer
+
+
 def meeting_listener(
     args: argparse.Namespace,
     chat: ChatSession,
     interpreter: Interpreter,
     config: EngineConfig,
     router: Router,
+    synthesizer: SpeechSynthesizer | None = None,
 ) -> MeetingListener | None:
-    """The interpreter's ears in the meeting, or None (with the reason) without aiortc."""
+    """The interpreter's ears (and voice) in the meeting, or None (with the reason)
+    without aiortc."""
     from indaba.interpret.endpoint import EndpointConfig
 
     try:
         from indaba.interpret.sfu import MeetingListener
+        from indaba.interpret.voice import MeetingVoice
     except ImportError:
         print("indaba: not listening to the meeting: aiortc is missing "
               "(pip install 'indaba[interpret-media]')", file=sys.stderr)  # fmt: skip
         return None
+    languages = voice_languages(args.voice)
+
+    def voice(seal: Callable[[bytes], bytes | None]) -> MeetingVoice:
+        assert synthesizer is not None
+        return MeetingVoice(synthesizer, seal, languages)
+
     return MeetingListener(
         chat.member, chat.base_url, chat.token, interpreter, config.recognizer_engine, router,
         chat.send, EndpointConfig(end_silence_ms=args.end_silence_ms),
         display=display_name(interpreter.engines, interpreter.operator),
+        voice=voice if synthesizer is not None else None,
     )
 
 
@@ -172,10 +213,13 @@ def cmd_interpreter(args: argparse.Namespace) -> int:
         config = engine_config(args)
         router = Router(config.translator_engines(), config.pivots)
         identifier = config.language_identifier()
+        synthesizer = voice_synthesizer(args, config)
     except (EngineUnavailable, EngineError, ValueError) as exc:
         print(f"indaba: {exc}", file=sys.stderr)
         return 2
     names = tuple(engine.name for engine in router.engines)
+    if synthesizer is not None:
+        names += (synthesizer.name,)  # who speaks is part of what members are told
 
     async def main() -> None:
         chat = await join_as_interpreter(args.invite_url, names, args.run_by, args.session)
@@ -199,9 +243,11 @@ def cmd_interpreter(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         listener = None
         if args.media and await media_available(chat.base_url):
-            listener = meeting_listener(args, chat, interpreter, config, router)
+            listener = meeting_listener(args, chat, interpreter, config, router, synthesizer)
             if listener is not None:
                 print("listening to the meeting", flush=True)
+                if listener.voice is not None:
+                    print(f"speaking into the meeting: {args.voice or 'all'}", flush=True)
         hearing = asyncio.create_task(listener.run(stop)) if listener else None
         try:
             stats = await run_interpreter(chat, interpreter, stop)
@@ -212,6 +258,9 @@ def cmd_interpreter(args: argparse.Namespace) -> int:
             await chat.close()
             router.close()
         heard = f", {listener.stats.captions} captions from the meeting" if listener else ""
+        if listener is not None and listener.voice is not None:
+            spoken = listener.voice.stats
+            heard += f", {spoken.spoken} spoken ({spoken.seconds:.1f} s)"
         print(f"stopped: {stats.translated} translations sent, {stats.opted_out} opted out"
               f"{heard}")  # fmt: skip
 
@@ -253,6 +302,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     member.add_argument("--no-media", dest="media", action="store_false",
                         help="do not listen to the meeting (speech captions); text only")
     member.add_argument("--recognizer", help="speech recognition engine (meeting audio)")
+    member.add_argument("--voice", nargs="?", const="all", metavar="LANGS",
+                        help="speak translated captions into the meeting: one interpretation "
+                        "feed per listener language (default all), or only LANGS (es,fr)")
+    member.add_argument("--synthesizer",
+                        help="speech synthesis engine for --voice (default espeak-ng; "
+                        "flite speaks English only)")  # fmt: skip
     member.add_argument("--end-silence-ms", type=int, default=300,
                         help="silence that ends a spoken utterance (default 300)")  # fmt: skip
     add_engine_options(member)

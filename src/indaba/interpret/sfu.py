@@ -5,7 +5,9 @@ Theory of operation
 The interpreter member holds the session's MLS group (``indaba.client``), so it can
 compute every sender's SFrame key exactly as the browsers do (``indaba.media.sframe``).
 It joins the meeting like a browser, through the Indaba server's proxy -- never Janus
-directly -- and only listens::
+directly -- and listens (with a :class:`~indaba.interpret.voice.MeetingVoice`, it also
+speaks its translations, one publisher per listener language; interpretation feeds are
+never subscribed to)::
 
     POST /api/sessions/{id}/media ─► ticket ─► WS /api/media/janus (auth, then Janus JSON)
       VideoRoom join (ptype publisher, never configured: it never publishes; the handle
@@ -89,7 +91,9 @@ from indaba.interpret.audio import silence
 from indaba.interpret.base import EngineError, SpeechRecognizer
 from indaba.interpret.endpoint import EndpointConfig
 from indaba.interpret.member import Interpreter
+from indaba.interpret.pipeline import Caption
 from indaba.interpret.routing import Router
+from indaba.interpret.voice import MeetingVoice, interpretation_language
 from indaba.interpret.workers import InProcess, InThread, Recognition
 from indaba.media.sframe import (
     EXPORTER_CONTEXT,
@@ -391,7 +395,10 @@ class MeetingListener:
         endpoint: EndpointConfig | None = None,
         display: str = "Interpreter",
         processes: bool = True,
+        voice: Callable[[Callable[[bytes], bytes | None]], MeetingVoice] | None = None,
     ) -> None:
+        """``voice``: given the seal function of these keys, the interpreter's voice in
+        the meeting (:mod:`indaba.interpret.voice`); None: captions only."""
         self.member = member
         self.base_url = base_url
         self.token = token
@@ -403,6 +410,9 @@ class MeetingListener:
         self.display = display
         self.processes = processes  # one process per speaker (see indaba.interpret.workers)
         self.keys = GroupKeys(member)
+        # one SFrame counter for everything this member sends: the voices share these keys
+        self.voice = voice(self.keys.seal) if voice is not None else None
+        self._voice_sync: asyncio.Task[None] | None = None
         self.stats = ListenerStats()
         self.connected = asyncio.Event()
         self._feeds: dict[int, _Feed] = {}
@@ -462,6 +472,7 @@ class MeetingListener:
         try:
             while not stop.is_set() and not proxy.closed.is_set():
                 self.keys.refresh()  # epochs change between packets too
+                self._sync_voices()
                 getter = asyncio.create_task(events.get())
                 done, _ = await asyncio.wait({getter, stopper, closed}, timeout=TICK_SECONDS,
                                              return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
@@ -478,6 +489,25 @@ class MeetingListener:
             self.connected.clear()
         if proxy.closed.is_set() and not stop.is_set():
             raise JanusError("media connection closed")
+
+    def _sync_voices(self) -> None:
+        """Give each wanted listener language its publisher (in the background)."""
+        if self.voice is None or self._proxy is None:
+            return
+        if self._voice_sync is not None and not self._voice_sync.done():
+            return
+        voice, proxy = self.voice, self._proxy
+        present = self.interpreter.present_languages()
+        if set(voice.feeds) == set(voice.wanted(present)):
+            return
+
+        async def sync() -> None:
+            try:
+                await voice.sync(proxy, self._room, ice_servers(self._admission), present)
+            except Exception as exc:  # captions go on without a voice; retried next tick
+                log.warning("could not publish the interpretation: %s", type(exc).__name__)
+
+        self._voice_sync = asyncio.create_task(sync())
 
     async def _on_room_event(self, data: dict[str, Any]) -> None:
         publishers = data.get("publishers")
@@ -498,6 +528,8 @@ class MeetingListener:
         feed = int(publisher["id"])
         if feed in self._feeds or feed == self._own_feed or self._proxy is None:
             return
+        if interpretation_language(publisher.get("display")) is not None:
+            return  # an interpreter's voice (ours or another's) is not interpreted
         mids = audio_mids(publisher)
         if not mids and isinstance(publisher.get("streams"), list):
             return  # a publisher without audio (screen share)
@@ -587,6 +619,14 @@ class MeetingListener:
             speaker.queue.put_nowait(None)
 
     async def _teardown(self) -> None:
+        if self._voice_sync is not None:
+            self._voice_sync.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._voice_sync
+            self._voice_sync = None
+        if self.voice is not None:
+            await self.voice.close(None if self._proxy is None or self._proxy.closed.is_set()
+                                   else self._proxy)  # fmt: skip
         for feed in list(self._feeds):
             with contextlib.suppress(Exception):
                 await self._unsubscribe(feed)
@@ -708,5 +748,11 @@ class MeetingListener:
         for data in captions:
             await self.send(data)
             self.stats.captions += 1
+        if self.voice is not None:
+            speaking = set(self.interpreter.present_languages())
+            for event in events:
+                if (isinstance(event, Caption) and event.final and event.machine_translated
+                        and event.language in speaking):  # fmt: skip
+                    self.voice.say(event.language, event.text)
         if captions:
             log.info("captions sent", extra={"count": self.stats.captions})

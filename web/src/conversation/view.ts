@@ -442,6 +442,7 @@ export async function conversationPage(
       admit: () =>
         context.api.request<MediaAdmission>('POST', `/sessions/${encodeURIComponent(sessionId)}/media`, { token }),
       displayName: me.member.display_name,
+      language: me.member.language, // the profile's reading language: its interpretation
       onLeave: () => {
         mounted = null;
         joinMeeting.hidden = false;

@@ -12,6 +12,8 @@ export const UNDECRYPTABLE_PAUSE_MS = 3_000;
 export const PAUSE_RETRY_MS = 15_000;
 /** RMS level of the received audio (over the last second) above which someone speaks. */
 export const SPEAKING_LEVEL = 0.01;
+/** Original speakers' volume while the interpretation the reader hears is speaking. */
+export const DUCKED_VOLUME = 0.2;
 /** The shortest stretch of received audio (seconds) a level is measured over. */
 const MIN_LEVEL_S = 0.5;
 const RETRY_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
@@ -59,6 +61,11 @@ export interface Remote {
   layer: number;
   /** The subscription is set up (its handle joined and started). */
   started: boolean;
+  /**
+   * The language of an interpreter's voice (docs/interpretation.md), null for a person:
+   * not a tile, never the active speaker; the reader may hear it instead of the original.
+   */
+  interpretation: string | null;
 }
 
 export interface MeetingDeps {
@@ -69,11 +76,15 @@ export interface MeetingDeps {
   win?: Window;
 }
 
-interface Display {
+export interface Display {
   n: string;
   h?: boolean;
   s?: boolean;
+  /** Interpretation feed: its language (the interpreter's synthesised voice). */
+  i?: string;
 }
+
+const LANGUAGE_CODE = /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
 
 export function encodeDisplay(display: Display): string {
   return JSON.stringify(display);
@@ -82,7 +93,11 @@ export function encodeDisplay(display: Display): string {
 export function decodeDisplay(raw: unknown): Display {
   try {
     const value = JSON.parse(String(raw)) as Display;
-    if (typeof value.n === 'string') return value;
+    if (value !== null && typeof value === 'object' && typeof value.n === 'string') {
+      // `i` marks an interpreter's voice; anything but a language code is ignored.
+      if ('i' in value && !(typeof value.i === 'string' && LANGUAGE_CODE.test(value.i))) delete value.i;
+      return value;
+    }
   } catch {
     // plain display name
   }
@@ -109,6 +124,21 @@ export function audioLevel(
   const duration = now.duration - before.duration;
   if (duration <= 0) return 0;
   return Math.sqrt(Math.max(0, now.energy - before.energy) / duration);
+}
+
+/**
+ * Whether the reader hears the interpretation into ``language``: their choice if they made
+ * one, else on as soon as such a feed exists (the interpreter speaks into a language only
+ * for speakers of another language, so a reader of the speaker's language hears nothing
+ * from it and keeps the original).
+ */
+export function hearsInterpretation(choice: boolean | null, feedExists: boolean): boolean {
+  return feedExists && (choice ?? true);
+}
+
+/** The original speakers' volume: lowered while the interpretation being heard speaks. */
+export function originalVolume(hearing: boolean, interpreterSpeaking: boolean): number {
+  return hearing && interpreterSpeaking ? DUCKED_VOLUME : 1;
 }
 
 /** Simulcast layer for a tile of ``width`` CSS pixels: 0 low, 1 medium, 2 high. */
@@ -378,6 +408,7 @@ export class Meeting {
       substream: 2,
       layer: 2,
       started: false,
+      interpretation: display.i ?? null,
     };
     this.remotes.set(publisher.id, remote);
     const receivers = new WeakSet<RTCRtpReceiver>();
@@ -451,6 +482,17 @@ export class Meeting {
    * picture-loss indication leaves.  (A Janus `pause` stops the media, but Chromium's
    * decoder then keeps asking for key frames for another five seconds.)  Audio goes on.
    */
+  /** The interpreter's voice in ``language``, if one is in the meeting. */
+  interpretationFeed(language: string): Remote | null {
+    const primary = language.split('-')[0]!.toLowerCase();
+    for (const remote of this.remotes.values()) {
+      if (remote.interpretation !== null && remote.interpretation.split('-')[0]!.toLowerCase() === primary) {
+        return remote;
+      }
+    }
+    return null;
+  }
+
   private async pause(remote: Remote): Promise<void> {
     if (remote.paused || !this.janus) return;
     remote.paused = true;
@@ -521,6 +563,7 @@ export class Meeting {
         remote.audio = audio;
       }
       const level = remote.level;
+      if (remote.interpretation !== null) continue; // speaking: its own level, below
       if (level > loudestLevel) {
         loudest = remote;
         loudestLevel = level;
@@ -537,7 +580,7 @@ export class Meeting {
     }
     let changed = false;
     for (const remote of this.remotes.values()) {
-      const speaking = remote === loudest;
+      const speaking = remote.interpretation !== null ? remote.level > SPEAKING_LEVEL : remote === loudest;
       changed ||= speaking !== remote.speaking;
       remote.speaking = speaking;
     }

@@ -6,8 +6,9 @@
 import type { Context } from '../context';
 import { h, replaceChildren } from '../dom';
 import type { MessageKey } from '../i18n';
+import { languageName } from '../lang';
 import type { MediaKeySource } from './keys';
-import { type MediaAdmission, Meeting } from './meeting';
+import { type MediaAdmission, Meeting, hearsInterpretation, originalVolume } from './meeting';
 import './media.css';
 
 export interface MeetingOptions {
@@ -16,6 +17,8 @@ export interface MeetingOptions {
   /** POST /api/sessions/{id}/media: a ticket for the session's VideoRoom. */
   admit(): Promise<MediaAdmission>;
   displayName: string;
+  /** The reader's language (their profile's): the interpretation they are offered. */
+  language?: string;
   /** Called after the person pressed "Leave the meeting" (the meeting is unmounted). */
   onLeave?: () => void;
 }
@@ -66,6 +69,32 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
   const tiles = h('div', { id: 'meeting-tiles', class: 'meeting-grid' });
   const controls = h('div', { class: 'meeting-controls', role: 'toolbar', 'aria-label': t('meeting.title') });
   const devices = h('p', { class: 'meeting-devices' });
+  // Spoken interpretation: the interpreter's voice in the reader's language, not a tile.
+  const readerLanguage = options.language || context.i18n.lang;
+  const languageLabel = languageName(readerLanguage, context.i18n.lang);
+  let interpretationChoice: boolean | null = null; // null: not chosen, on when offered
+  let hearing = false;
+  const hearButton = h('button', {
+    type: 'button',
+    id: 'meeting-interpretation-toggle',
+    class: 'secondary',
+    'aria-pressed': 'false',
+  });
+  hearButton.textContent = t('meeting.interpretation_hear', { language: languageLabel });
+  hearButton.addEventListener('click', () => {
+    interpretationChoice = !hearing;
+    render();
+  });
+  const interpretationStatus = h('span', { id: 'meeting-interpretation-status', class: 'hint' });
+  const interpretationAudio = h('audio', { id: 'meeting-interpretation-audio', autoplay: true });
+  const interpretation = h(
+    'p',
+    { id: 'meeting-interpretation', class: 'meeting-interpretation', hidden: true },
+    hearButton,
+    ' ',
+    interpretationStatus,
+    interpretationAudio,
+  );
   let speakerView = false;
   let lastSpeaker: number | null = null;
   let mounted = true;
@@ -176,7 +205,7 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
     e2ee.setAttribute('data-mode', meeting.mode ?? 'none');
     e2ee.setAttribute('data-epoch', meeting.epoch === null ? '' : String(meeting.epoch));
     renderControls();
-    const remotes = [...meeting.remotes.values()];
+    const remotes = [...meeting.remotes.values()].filter((r) => r.interpretation === null);
     const speaking = remotes.find((r) => r.speaking);
     if (speaking) lastSpeaker = speaking.feed;
     // Speaker view: a shared screen, else who speaks (or spoke last), else someone.
@@ -203,6 +232,35 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
         if (width > 0) void meeting.fitLayer(remote.feed, width);
       }
     }
+    renderInterpretation();
+  }
+
+  /** Offer, play or stop the interpretation; lower the original speakers while it speaks. */
+  function renderInterpretation(): void {
+    const feed = meeting.interpretationFeed(readerLanguage);
+    const now = hearsInterpretation(interpretationChoice, feed !== null);
+    interpretation.hidden = feed === null;
+    hearButton.setAttribute('aria-pressed', String(now));
+    const stream = now && feed ? feed.stream : null;
+    if (interpretationAudio.srcObject !== stream) {
+      interpretationAudio.srcObject = stream;
+      // play() may refuse (autoplay policy) or be missing: the element autoplays anyway.
+      if (stream)
+        void Promise.resolve()
+          .then(() => interpretationAudio.play())
+          .catch(() => undefined);
+    }
+    if (feed === null) {
+      interpretationStatus.textContent = ''; // the interpreter left: nothing to say
+    } else if (now !== hearing || interpretationStatus.textContent === '') {
+      const note = t(now ? 'meeting.interpretation_on' : 'meeting.interpretation_off', { language: languageLabel });
+      interpretationStatus.textContent = note;
+      if (now !== hearing) context.announce(note);
+    }
+    hearing = now;
+    const volume = originalVolume(now, feed?.speaking ?? false);
+    for (const [feedId, video] of videos) if (feedId !== -1) video.volume = volume;
+    interpretation.setAttribute('data-ducked', String(volume < 1));
   }
 
   function unmount(): void {
@@ -212,6 +270,7 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
     meeting.stop();
     resizer?.disconnect();
     for (const video of videos.values()) video.srcObject = null;
+    interpretationAudio.srcObject = null;
     videos.clear();
     replaceChildren(container);
     const win = window as MeetingWindow;
@@ -219,7 +278,7 @@ export function mountMeeting(container: HTMLElement, context: Context, options: 
   }
 
   meeting.onchange = render;
-  replaceChildren(container, e2ee, status, controls, tiles, devices);
+  replaceChildren(container, e2ee, status, controls, interpretation, tiles, devices);
   render();
   // The tests (and the console) reach the meeting here: its state, remotes and stats.
   (window as MeetingWindow).indabaMeeting = meeting;
