@@ -10,7 +10,8 @@ the group's keys (``right``) or with a random secret in place of each epoch's ex
 (``wrong``); what does not authenticate is dropped, the rest is decoded by aiortc (Opus,
 48 kHz) and written to OUT.wav when stdin closes.  Prints JSON lines: ``{"joined":
 member_id}``, ``{"feed": id, "display": ...}`` when it subscribes, ``{"speaker":
-member_id, "leaf": n}`` for the first frame that authenticates, ``{"caption": text}`` for
+member_id, "leaf": n}`` for the first frame that authenticates, ``{"audio_start":
+wall_time}`` when the first decoded audio came out, ``{"caption": text}`` for
 each final caption in ``LANG`` received in the group, and at the end ``{"opened": n,
 "dropped": n, "samples": n}``.
 """
@@ -22,6 +23,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 import wave
 from typing import Any
 
@@ -108,6 +110,8 @@ async def main(url: str, name: str, lang: str, out: str, mode: str) -> None:
             while True:
                 frame = await track.recv()
                 if isinstance(frame, av.AudioFrame):
+                    if not pcm:
+                        print(json.dumps({"audio_start": time.time()}), flush=True)
                     for converted in resampler.resample(frame):
                         pcm.extend(bytes(converted.planes[0])[: converted.samples * 2])
 

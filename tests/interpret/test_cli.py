@@ -92,6 +92,12 @@ def test_the_interpreters_voice_options_are_checked_before_it_joins(
         voice_synthesizer(parser.parse_args([*base, "--voice", "es,xx"]), config)
     with pytest.raises(ValueError, match="--no-media"):
         voice_synthesizer(parser.parse_args([*base, "--voice", "--no-media"]), config)
+    both = voice_synthesizer(parser.parse_args([*base, "--voice", "--synthesizer", "fake,fake"]),
+                             config)  # fmt: skip
+    assert both is not None and both.name == "tone+tone" and config.synthesizer == both.name
+    with pytest.raises(ValueError, match="unknown"):
+        voice_synthesizer(parser.parse_args([*base, "--voice", "--synthesizer", "fake,nope"]),
+                          config)  # fmt: skip
     # the whole command refuses before joining anything
     assert main([*base, "--voice", "es", "--synthesizer", "fake", "--no-media"]) == 2
     assert "--no-media" in capsys.readouterr().err

@@ -23,7 +23,7 @@ pytest.importorskip("aiortc", reason="pip install -e '.[interpret-media]'")
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcrtpsender import RTCEncodedFrame
 
-from indaba.interpret.base import Speech
+from indaba.interpret.base import EngineError, Speech
 from indaba.interpret.fakes import ToneSynthesizer
 from indaba.interpret.sfu import GroupKeys
 from indaba.interpret.voice import (
@@ -31,6 +31,7 @@ from indaba.interpret.voice import (
     RATE,
     MeetingVoice,
     SpeechTrack,
+    Synthesizers,
     interpretation_display,
     interpretation_language,
     seal_sender,
@@ -78,6 +79,28 @@ async def test_the_track_paces_speech_then_silence() -> None:
     assert track.say(b"\0\0" * RATE * 31)
     assert not track.say(b"\0\0" * 10)  # over 30 s behind: refused, not queued
     assert track.queued_seconds == pytest.approx(31)
+
+
+class EnglishVoice:
+    name = "english"
+
+    def languages(self) -> frozenset[str]:
+        return frozenset({"en"})
+
+    def synthesize(self, text: str, language: str) -> Speech:
+        return Speech(b"\1\0" * len(text), 8000)
+
+
+def test_several_synthesisers_speak_each_language_with_the_first_that_can() -> None:
+    both = Synthesizers([EnglishVoice(), ToneSynthesizer()])
+    assert both.name == "english+tone"
+    assert both.languages() == ToneSynthesizer().languages()
+    assert both.synthesize("Hello", "en") == Speech(b"\1\0" * 5, 8000)  # the first one's
+    assert both.synthesize("Hola", "es").sample_rate == 16000  # the one that speaks it
+    with pytest.raises(EngineError, match="no synthesiser speaks 'xx'"):
+        both.synthesize("?", "xx")
+    with pytest.raises(ValueError):
+        Synthesizers([])
 
 
 class FakeSender:

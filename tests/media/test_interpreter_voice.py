@@ -32,6 +32,8 @@ from tests.media.test_browser_media import (
     sframe_kid,
 )
 from tests.media.test_interpreter_sfu import (
+    LEAD_S,
+    LOOPS,
     PYTHON,
     Process,
     _missing,
@@ -113,7 +115,7 @@ async def test_the_interpreter_speaks_the_translation_into_the_meeting_encrypted
     assert json.loads(str(feed["display"])) == {"n": "Interpreter (es)", "i": "es"}
     mallory.wait_line(lambda line: '"feed"' in line)
 
-    alice, _, _, _ = publisher(server, url, speech, "Alice", tmp_path)
+    alice, _, _, alice_playing = publisher(server, url, speech, "Alice", tmp_path)
     processes.append(alice)
     recording = record_room(server, session_id, mallory_id, 4.0)  # meanwhile: silence frames
     for _ in range(2):  # two Spanish captions: their translations are being spoken
@@ -145,6 +147,19 @@ async def test_the_interpreter_speaks_the_translation_into_the_meeting_encrypted
           f"{', '.join(f'{m:.2f}' for m in matches)}")  # fmt: skip
     assert max(matches) > 0.7, f"the received voice does not follow the speech ({matches})"
     assert received.max() > 300  # audible
+
+    # printed, not asserted: end of an English sentence at Alice → its Spanish voice starts
+    # at Beatriz (the decoded stream is continuous: the interpreter sends silence between)
+    start = float(lines(beatriz, "audio_start")[0]["audio_start"])  # type: ignore[arg-type]
+    ends = [alice_playing + LEAD_S + loop * speech.seconds + end
+            for loop in range(LOOPS) for end in speech.sentence_ends]  # fmt: skip
+    loud = received > 300
+    onsets = [start + n * BIN_S for n in range(10, len(loud))
+              if loud[n] and not loud[n - 10 : n].any()]  # fmt: skip
+    waits = [onset - max(e for e in ends if e < onset) for onset in onsets
+             if any(e < onset for e in ends)]  # fmt: skip
+    print(f"end of speech → interpretation voice at the listener: "
+          f"{', '.join(f'{1000 * w:.0f} ms' for w in waits)}")  # fmt: skip
 
     # Mallory, with a wrong key: nothing opens, nothing is heard
     mallory_stats = json.loads(mallory_out.strip().splitlines()[-1])

@@ -157,9 +157,19 @@ def voice_synthesizer(args: argparse.Namespace, config: EngineConfig) -> SpeechS
         return None
     if not args.media:
         raise ValueError("--voice speaks into the meeting: it cannot go with --no-media")
-    if args.synthesizer:
-        config.synthesizer = args.synthesizer
-    synthesizer = config.synthesizer_engine()
+    synthesizer: SpeechSynthesizer | None
+    names = [name.strip() for name in (args.synthesizer or "").split(",") if name.strip()]
+    if len(names) > 1:  # the first that speaks a language speaks it
+        from indaba.interpret.registry import create
+        from indaba.interpret.voice import Synthesizers
+
+        synthesizer = Synthesizers([create("synthesizer", name, **config.options.get(name, {}))
+                                    for name in names])  # fmt: skip
+        config.synthesizer = synthesizer.name
+    else:
+        if names:
+            config.synthesizer = names[0]
+        synthesizer = config.synthesizer_engine()
     if synthesizer is None:
         raise ValueError("--voice needs a speech synthesiser (--synthesizer espeak-ng)")
     unknown = set(voice_languages(args.voice) or ()) - synthesizer.languages()
@@ -306,8 +316,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
                         help="speak translated captions into the meeting: one interpretation "
                         "feed per listener language (default all), or only LANGS (es,fr)")
     member.add_argument("--synthesizer",
-                        help="speech synthesis engine for --voice (default espeak-ng; "
-                        "flite speaks English only)")  # fmt: skip
+                        help="speech synthesis engine(s) for --voice (default espeak-ng; "
+                        "flite,espeak-ng: flite for English, espeak-ng for the rest)")  # fmt: skip
     member.add_argument("--end-silence-ms", type=int, default=300,
                         help="silence that ends a spoken utterance (default 300)")  # fmt: skip
     add_engine_options(member)

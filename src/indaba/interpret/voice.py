@@ -156,6 +156,26 @@ def seal_sender(sender: RTCRtpSender, seal: Callable[[bytes], bytes | None]) -> 
     sender._next_encoded_frame = sealed  # type: ignore[method-assign]
 
 
+class Synthesizers:
+    """Several synthesisers as one: each language is spoken by the first that speaks it
+    (``--synthesizer flite,espeak-ng``: flite's English, espeak-ng's other languages)."""
+
+    def __init__(self, engines: Sequence[SpeechSynthesizer]) -> None:
+        if not engines:
+            raise ValueError("no speech synthesiser given")
+        self.engines = list(engines)
+        self.name = "+".join(engine.name for engine in self.engines)
+
+    def languages(self) -> frozenset[str]:
+        return frozenset().union(*(engine.languages() for engine in self.engines))
+
+    def synthesize(self, text: str, language: str) -> Speech:
+        for engine in self.engines:
+            if language in engine.languages():
+                return engine.synthesize(text, language)
+        raise EngineError(f"no synthesiser speaks {language!r}")
+
+
 class JanusLike(Protocol):
     """What a voice needs of :class:`indaba.interpret.sfu.JanusProxy`."""
 
