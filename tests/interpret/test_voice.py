@@ -212,3 +212,31 @@ async def test_the_listener_speaks_final_translations_and_ignores_interpretation
     assert 42 not in listener._feeds
     listener._proxy = None
     await listener._teardown()
+
+
+async def test_a_voice_that_cannot_be_published_is_tried_again_later_not_every_tick(
+    room: Room,  # noqa: F811
+) -> None:
+    tries: list[list[str]] = []
+
+    class FailingVoice(MeetingVoice):
+        async def sync(self, proxy: Any, room: int, ice: list[Any], present: Any) -> None:
+            tries.append(list(present))
+            raise RuntimeError("no ICE")
+
+    listener = room.listener
+    listener.voice = FailingVoice(ToneSynthesizer(), listener.keys.seal)
+    listener._proxy = object()  # type: ignore[assignment]
+    listener._sync_voices()
+    assert listener._voice_sync is not None
+    await listener._voice_sync  # the failure is logged, not raised
+    assert len(tries) == 1 and sorted(tries[0]) == ["en", "es"]
+    for _ in range(3):  # the next ticks
+        listener._sync_voices()
+    assert listener._voice_sync.done() and len(tries) == 1
+    listener._voice_retry_at = 0.0  # … until the retry time has come
+    listener._sync_voices()
+    await listener._voice_sync
+    assert len(tries) == 2
+    listener._proxy = None
+    await listener._teardown()

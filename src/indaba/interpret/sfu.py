@@ -113,6 +113,7 @@ REQUEST_TIMEOUT = 15.0
 QUIET_SECONDS = 0.5  # a feed silent this long closes its open utterance
 TICK_SECONDS = 0.5  # how often the group's epoch is looked at between packets
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0)
+VOICE_RETRY_SECONDS = 5.0  # a voice publisher that could not be set up is tried again after
 
 
 class JanusError(Exception):
@@ -413,6 +414,7 @@ class MeetingListener:
         # one SFrame counter for everything this member sends: the voices share these keys
         self.voice = voice(self.keys.seal) if voice is not None else None
         self._voice_sync: asyncio.Task[None] | None = None
+        self._voice_retry_at = 0.0  # after a failed publish: not before this (monotonic)
         self.stats = ListenerStats()
         self.connected = asyncio.Event()
         self._feeds: dict[int, _Feed] = {}
@@ -496,6 +498,8 @@ class MeetingListener:
             return
         if self._voice_sync is not None and not self._voice_sync.done():
             return
+        if time.monotonic() < self._voice_retry_at:
+            return
         voice, proxy = self.voice, self._proxy
         present = self.interpreter.present_languages()
         if set(voice.feeds) == set(voice.wanted(present)):
@@ -504,7 +508,8 @@ class MeetingListener:
         async def sync() -> None:
             try:
                 await voice.sync(proxy, self._room, ice_servers(self._admission), present)
-            except Exception as exc:  # captions go on without a voice; retried next tick
+            except Exception as exc:  # captions go on without a voice; tried again later
+                self._voice_retry_at = time.monotonic() + VOICE_RETRY_SECONDS
                 log.warning("could not publish the interpretation: %s", type(exc).__name__)
 
         self._voice_sync = asyncio.create_task(sync())
