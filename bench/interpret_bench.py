@@ -400,7 +400,9 @@ def write_docs(text: str, path: Path) -> None:
     if start == -1:
         updated = current.rstrip("\n") + "\n\n" + text
     else:
-        end = current.find("\n## ", start + len(SECTION))
+        # up to the next heading of any level: subsections others wrote stay
+        found = re.search(r"^#{1,3} ", current[start + len(SECTION) :], re.MULTILINE)
+        end = -1 if found is None else start + len(SECTION) + found.start() - 1
         rest = "" if end == -1 else "\n" + current[end + 1 :]
         updated = current[:start] + text + rest
     path.write_text(updated.rstrip("\n") + "\n")

@@ -54,3 +54,15 @@ def test_docs_section_is_replaced_in_place(bench: ModuleType, tmp_path: Path) ->
     bench.write_docs(bench.SECTION + "\n\nsecond\n", path)
     text = path.read_text()
     assert "second" in text and "first" not in text and "## Other (x.py)\n\nkept" in text
+
+
+def test_docs_subsections_written_by_others_are_kept(bench: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "benchmarks.md"
+    path.write_text(
+        "# Benchmarks\n\n" + bench.SECTION + "\n\nold\n\n### Over the SFU (t.py)\n\nkept\n"
+        "\n## Other (x.py)\n\nalso kept\n"
+    )
+    bench.write_docs(bench.SECTION + "\n\nnew\n", path)
+    text = path.read_text()
+    assert "new" in text and "old" not in text
+    assert "### Over the SFU (t.py)\n\nkept" in text and "## Other (x.py)\n\nalso kept" in text
