@@ -27,11 +27,11 @@ from typing import Any
 import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
-from aiortc.rtcrtpsender import RTCEncodedFrame
 
 from indaba.client import ChatSession, RosterChanged
 from indaba.interpret import envelope
 from indaba.interpret.sfu import GroupKeys, JanusProxy, admission_for, ice_servers, wait_for_jsep
+from indaba.interpret.voice import seal_sender
 
 RATE = 48000
 SAMPLES = 960  # 20 ms
@@ -65,23 +65,6 @@ class WavTrack(MediaStreamTrack):
         frame.time_base = fractions.Fraction(1, RATE)
         self.pts += SAMPLES
         return frame
-
-
-def encrypt_sender(sender: Any, keys: GroupKeys) -> None:
-    """SFrame every encoded frame of ``sender`` before aiortc packetises it."""
-    original = sender._next_encoded_frame
-
-    async def encrypted(codec: Any) -> RTCEncodedFrame | None:
-        frame: RTCEncodedFrame | None = await original(codec)
-        if frame is None:
-            return None
-        sealed = [keys.seal(payload) for payload in frame.payloads]
-        if any(s is None for s in sealed):
-            return None  # no key: send nothing rather than plaintext
-        frame.payloads = [s for s in sealed if s is not None]
-        return frame
-
-    sender._next_encoded_frame = encrypted
 
 
 async def main(url: str, wav_path: str, name: str, lang: str, lead: float, loops: int) -> None:
@@ -119,7 +102,7 @@ async def main(url: str, wav_path: str, name: str, lang: str, lead: float, loops
                                  "display": json.dumps({"n": name})})  # fmt: skip
     pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers(admission)))
     transceiver = pc.addTransceiver(WavTrack(pcm, lead, loops), direction="sendonly")
-    encrypt_sender(transceiver.sender, keys)
+    seal_sender(transceiver.sender, keys.seal)  # the interpreter's voice path
     await pc.setLocalDescription(await pc.createOffer())
     offer = pc.localDescription
     answer = await proxy.message(handle, {"request": "configure", "audio": True, "video": False},

@@ -18,7 +18,6 @@ server's database or log, nor in the interpreter's output.
 from __future__ import annotations
 
 import json
-import shutil
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,24 +37,14 @@ from tests.media.test_browser_media import (
 from tests.media.test_interpreter_sfu import (
     Process,
     flite_speech,
+    missing_interpreter_tools,
     processes,  # noqa: F401 - the fixture
     session_invite,
 )
 
 
 def _missing() -> str | None:
-    reason = missing_requirement()
-    if reason:
-        return reason
-    for tool, package in (("flite", "flite"), ("apertium", "apertium apertium-eng-spa")):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (apt-get install {package})"
-    for module in ("aiortc", "pocketsphinx"):
-        try:
-            __import__(module)
-        except ImportError:
-            return f"{module} is not installed (pip install -e '.[interpret-test]')"
-    return None
+    return missing_requirement() or missing_interpreter_tools()
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,

@@ -48,11 +48,9 @@ from tests.media.test_browser_media import (
 )
 
 
-def _missing() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root (ip netns add)"
-    for tool, package in (("ip", "iproute2"), ("janus", "janus"), ("flite", "flite"),
-                          ("apertium", "apertium apertium-eng-spa")):  # fmt: skip
+def missing_interpreter_tools() -> str | None:
+    """What the interpreter's meeting listener needs besides the namespace and Janus."""
+    for tool, package in (("flite", "flite"), ("apertium", "apertium apertium-eng-spa")):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (apt-get install {package})"
     for module in ("aiortc", "pocketsphinx"):
@@ -61,6 +59,15 @@ def _missing() -> str | None:
         except ImportError:
             return f"{module} is not installed (pip install -e '.[interpret-test]')"
     return None
+
+
+def _missing() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root (ip netns add)"
+    for tool, package in (("ip", "iproute2"), ("janus", "janus")):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (apt-get install {package})"
+    return missing_interpreter_tools()
 
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(_missing() is not None, reason=str(_missing()))]

@@ -67,8 +67,8 @@ def translated(router: Router | None, caption: Caption, targets: Sequence[str]) 
     return out
 
 
-class InThread:
-    """The whole Pipeline (recognition and translation) in a worker thread."""
+class _Speaker:
+    """What every way of running one speaker's recognition is built from."""
 
     def __init__(self, recognizer_for: RecognizerFactory, language: str, router: Router | None,
                  endpoint: EndpointConfig) -> None:  # fmt: skip
@@ -76,7 +76,12 @@ class InThread:
         self.language = language
         self.router = router
         self.endpoint = endpoint
-        self.pipeline: Pipeline | None = None
+
+
+class InThread(_Speaker):
+    """The whole Pipeline (recognition and translation) in a worker thread."""
+
+    pipeline: Pipeline | None = None
 
     async def start(self) -> int:
         recognizer = await asyncio.to_thread(self.recognizer_for, self.language)
@@ -115,17 +120,11 @@ def _serve(conn: Connection, recognizer_for: RecognizerFactory, language: str,
             conn.send(("error", type(exc).__name__))
 
 
-class InProcess:
+class InProcess(_Speaker):
     """Recognition in a spawned process of its own; translation here."""
 
-    def __init__(self, recognizer_for: RecognizerFactory, language: str, router: Router | None,
-                 endpoint: EndpointConfig) -> None:  # fmt: skip
-        self.recognizer_for = recognizer_for
-        self.language = language
-        self.router = router
-        self.endpoint = endpoint
-        self._conn: Connection | None = None
-        self._process: Any = None
+    _conn: Connection | None = None
+    _process: Any = None
 
     async def start(self) -> int:
         context = multiprocessing.get_context("spawn")
